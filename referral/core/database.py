@@ -1,0 +1,43 @@
+"""Database binding and the request's unit of work: the one place that commits."""
+
+import sqlite3
+
+from flask import Flask, Response
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from referral.extensions import db
+
+
+def init_database(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    db.init_app(app)
+    app.after_request(_commit_unit_of_work)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def discard_changes() -> None:
+    """Throw away what this request changed; nothing half-written reaches the database."""
+    db.session.rollback()
+
+
+def _commit_unit_of_work(response: Response) -> Response:
+    # Server errors roll back (Flask-SQLAlchemy removes the session at teardown);
+    # everything else commits what the operations flushed, including records of
+    # refusals, which must survive the refusal itself.
+    if response.status_code >= 500:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return response

@@ -1,0 +1,1 @@
+"""State machines of the referral mechanism, declared as data."""
