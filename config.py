@@ -42,8 +42,13 @@ class Config:
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0
 
+    # CSRF is checked by referral.core.access for cookie sessions, not for API tokens.
+    WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
     MAX_CONTENT_LENGTH = 1024 * 1024
+
+    # The indicator catalogue (JSON); None is the ILO/EC 2009 catalogue shipped with the app.
+    INDICATOR_CATALOGUE = None
 
 
 class TestConfig(Config):

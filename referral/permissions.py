@@ -54,17 +54,45 @@ FRONTLINE_ROLES = frozenset(
 
 class Permission(StrEnum):
     USE_APP = "use_app"
+    CASE_CREATE = "case_create"
+    CASE_VIEW = "case_view"
+    INDICATOR_LOG = "indicator_log"
+    CASE_WORK = "case_work"
+    CASE_DECIDE = "case_decide"
     MANAGE_ORGANISATIONS = "manage_organisations"
     MANAGE_USERS = "manage_users"
 
 
 PERMISSION_LABELS = {
-    Permission.USE_APP: _l("Sign in, see their own work and the roles of every partner"),
+    Permission.USE_APP: _l(
+        "Sign in, see their own work, the roles of every partner and the NRM workflow"
+    ),
+    Permission.CASE_CREATE: _l("Record a new anonymised case"),
+    Permission.CASE_VIEW: _l(
+        "Read the cases they need to know: frontline partners their organisation's cases, "
+        "providers the cases sent to them, coordinators and auditors all cases"
+    ),
+    Permission.INDICATOR_LOG: _l("Log the indicators of trafficking they observed"),
+    Permission.CASE_WORK: _l(
+        "Work on a case they may see: edit its profile, record consent, retract indicators, "
+        "take the steps of the process that their role allows"
+    ),
+    Permission.CASE_DECIDE: _l(
+        "Take the reasonable-grounds and conclusive-grounds decisions, close and reopen cases"
+    ),
     Permission.MANAGE_ORGANISATIONS: _l("Create, edit and deactivate partner organisations"),
     Permission.MANAGE_USERS: _l("Create, edit and disable accounts; reset passwords"),
 }
 
-_FRONTLINE = frozenset({Permission.USE_APP})
+_FRONTLINE = frozenset(
+    {
+        Permission.USE_APP,
+        Permission.CASE_CREATE,
+        Permission.CASE_VIEW,
+        Permission.INDICATOR_LOG,
+        Permission.CASE_WORK,
+    }
+)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.POLICE: _FRONTLINE,
@@ -72,8 +100,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HEALTH: _FRONTLINE,
     Role.NGO: _FRONTLINE,
     Role.PARTNER: _FRONTLINE,
-    Role.COORDINATOR: frozenset({Permission.USE_APP}),
-    Role.AUDITOR: frozenset({Permission.USE_APP}),
+    Role.COORDINATOR: frozenset(
+        {Permission.USE_APP, Permission.CASE_VIEW, Permission.CASE_WORK, Permission.CASE_DECIDE}
+    ),
+    Role.AUDITOR: frozenset({Permission.USE_APP, Permission.CASE_VIEW}),
     Role.ADMIN: frozenset(
         {Permission.USE_APP, Permission.MANAGE_ORGANISATIONS, Permission.MANAGE_USERS}
     ),

@@ -138,3 +138,31 @@ def login_as(client, demo):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def police_case(app, demo) -> str:
+    """An adult case of the Central District Police with one indicator and consent given."""
+    from sqlalchemy import select
+
+    from referral.auth.models import User
+    from referral.cases import operations
+
+    with app.test_request_context():
+        police = db.session.scalar(select(User).where(User.email == ROLE_EMAILS["police"]))
+        case = operations.create_case(
+            police,
+            operations.CaseInput(
+                age_band="24-26",
+                gender="female",
+                citizenship="UA",
+                exploitation_types=["forced_labour"],
+                labour_industry="C",
+                region="Capital",
+                identified_on="2026-03",
+            ),
+        )
+        operations.log_indicator(police, case, "DR-01", "recruited through an agency abroad")
+        operations.record_consent(police, case, "given", False)
+        db.session.commit()
+        return case.reference

@@ -9,18 +9,10 @@ from referral.auth.models import User
 from referral.auth.operations import normalise_email, set_password
 from referral.auth.passwords import PasswordRejected, check_password_rules, hash_password
 from referral.auth.sessions import EndReason, end_all_sessions
+from referral.core.exceptions import InvalidInput
 from referral.extensions import db
 from referral.organisations.models import Organisation, OrganisationType, Service
 from referral.permissions import Role
-
-
-class InvalidInput(ValueError):
-    """Input that breaks a rule; carries the field it concerns and a translated message."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass

@@ -10,6 +10,8 @@ from referral.admin import operations
 from referral.admin.forms import NewUserForm, OrganisationForm, ResetPasswordForm, UserForm
 from referral.auth.models import User
 from referral.core.access import requires
+from referral.core.exceptions import InvalidInput
+from referral.core.forms import show_errors
 from referral.extensions import db
 from referral.organisations.models import Organisation
 from referral.permissions import Permission
@@ -17,13 +19,9 @@ from referral.permissions import Permission
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _report(form: FlaskForm, error: operations.InvalidInput) -> None:
+def _report(form: FlaskForm, error: InvalidInput) -> None:
     db.session.rollback()
-    field = getattr(form, error.field, None)
-    if field is None:
-        flash(error.message, "error")
-    else:
-        field.errors = [*field.errors, error.message]
+    show_errors(form, error)
 
 
 def _organisation_data(form: OrganisationForm) -> operations.OrganisationData:
@@ -51,7 +49,7 @@ def new_organisation():
     if form.validate_on_submit():
         try:
             operations.save_organisation(_organisation_data(form))
-        except operations.InvalidInput as error:
+        except InvalidInput as error:
             _report(form, error)
         else:
             flash(_("Organisation created."), "success")
@@ -69,7 +67,7 @@ def edit_organisation(organisation_id: int):
     if form.validate_on_submit():
         try:
             operations.save_organisation(_organisation_data(form), organisation)
-        except operations.InvalidInput as error:
+        except InvalidInput as error:
             _report(form, error)
         else:
             flash(_("Organisation saved."), "success")
@@ -111,7 +109,7 @@ def new_user():
     if form.validate_on_submit():
         try:
             operations.create_user(_user_data(form), form.password.data)
-        except operations.InvalidInput as error:
+        except InvalidInput as error:
             _report(form, error)
         else:
             flash(_("Account created."), "success")
@@ -130,7 +128,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         try:
             operations.update_user(user, _user_data(form))
-        except operations.InvalidInput as error:
+        except InvalidInput as error:
             _report(form, error)
         else:
             flash(_("Account saved."), "success")
@@ -148,7 +146,7 @@ def reset_password(user_id: int):
     if form.validate_on_submit():
         try:
             operations.reset_password(user, form.password.data)
-        except operations.InvalidInput as error:
+        except InvalidInput as error:
             _report(form, error)
         else:
             flash(_("Password reset. The account's sessions have been ended."), "success")

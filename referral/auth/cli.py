@@ -3,9 +3,10 @@
 import click
 from flask.cli import with_appcontext
 
-from referral.admin.operations import InvalidInput, UserData, create_user, find_organisation
+from referral.admin.operations import UserData, create_user, find_organisation
 from referral.auth.operations import find_user_by_email
 from referral.auth.sessions import issue_api_token
+from referral.core.exceptions import InvalidInput
 from referral.extensions import db
 from referral.permissions import Role
 

@@ -7,6 +7,8 @@ from flask import Flask, abort, current_app, flash, g, jsonify, redirect, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from referral.auth.sessions import is_token_request
+from referral.extensions import csrf
 from referral.permissions import Permission, role_has
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -44,6 +46,9 @@ def is_api_request() -> bool:
 def enforce_access() -> Any:
     if request.endpoint is None:
         return None  # routing failed; the 404/405 handler answers
+    if not is_token_request():
+        # A bearer token cannot be sent by a forged cross-site form; a cookie can.
+        csrf.protect()
     access = access_of(request.endpoint)
     if access == PUBLIC:
         return None

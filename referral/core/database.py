@@ -25,6 +25,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (the driver's is deferred).
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection) -> None:
+    """On SQLite every transaction takes the write lock at once.
+
+    Nearly every request writes (sessions, and the audit trail records reads), and a
+    deferred transaction that reads and then writes fails outright when another writer
+    got in between. Taking the lock first makes concurrent requests queue instead, and
+    each then reads the data the previous one committed.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def discard_changes() -> None:

@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from referral.core.access import is_api_request
+from referral.core.exceptions import DomainError
 from referral.extensions import db
 
 MESSAGES = {
@@ -34,12 +35,19 @@ ERROR_CODES = {
 }
 
 
-def render_error(code: int, message: str | None = None):
+def render_error(
+    code: int,
+    message: str | None = None,
+    error_code: str | None = None,
+    fields: dict[str, str] | None = None,
+):
     title, default_message = MESSAGES.get(code, MESSAGES[500])
     text = str(message or default_message)
     if is_api_request():
-        body = {"error": {"code": ERROR_CODES.get(code, "error"), "message": text}}
-        return jsonify(body), code
+        body: dict = {"code": error_code or ERROR_CODES.get(code, "error"), "message": text}
+        if fields:
+            body["fields"] = fields
+        return jsonify(error=body), code
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
@@ -48,6 +56,12 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         db.session.rollback()
         return render_error(400, str(CSRF_MESSAGE))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        # An operation refused: nothing it may have flushed survives.
+        db.session.rollback()
+        return render_error(error.status, error.message, error.code, getattr(error, "fields", None))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

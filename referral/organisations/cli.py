@@ -3,7 +3,8 @@
 import click
 from flask.cli import with_appcontext
 
-from referral.admin.operations import InvalidInput, OrganisationData, save_organisation
+from referral.admin.operations import OrganisationData, save_organisation
+from referral.core.exceptions import InvalidInput
 from referral.extensions import db
 from referral.organisations.models import OrganisationType, Service
 

@@ -1,0 +1,1 @@
+API_EXPECTED: dict[str, frozenset[str]] = {}
