@@ -28,12 +28,20 @@ from referral.core.widgets import MultiCheckboxField, choices
 NO_CHOICE = SelectChoice("", _l("— choose —"))
 
 
+# The operations validate every value (one rule for pages and API alike), so the selects
+# here do not refuse unknown choices themselves.
 class CaseForm(FlaskForm):
-    age_band = SelectField(_l("Age band"), choices=[NO_CHOICE, *choices((b, b) for b in AGE_BANDS)])
-    gender = SelectField(_l("Gender"), choices=[NO_CHOICE, *choices(GENDERS)])
-    citizenship = SelectField(_l("Citizenship"))
+    age_band = SelectField(
+        _l("Age band"),
+        choices=[NO_CHOICE, *choices((b, b) for b in AGE_BANDS)],
+        validate_choice=False,
+    )
+    gender = SelectField(
+        _l("Gender"), choices=[NO_CHOICE, *choices(GENDERS)], validate_choice=False
+    )
+    citizenship = SelectField(_l("Citizenship"), validate_choice=False)
     exploitation_types = MultiCheckboxField(
-        _l("Type of exploitation"), choices=choices(EXPLOITATION_TYPES)
+        _l("Type of exploitation"), choices=choices(EXPLOITATION_TYPES), validate_choice=False
     )
     labour_industry = SelectField(
         _l("Industry (forced labour only)"),
@@ -41,6 +49,7 @@ class CaseForm(FlaskForm):
             SelectChoice("", _l("— not applicable —")),
             *choices((k, f"{k} · {v}") for k, v in LABOUR_INDUSTRIES.items()),
         ],
+        validate_choice=False,
     )
     region = StringField(_l("Region"), validators=[Optional(), Length(max=100)])
     identified_on = StringField(
@@ -57,7 +66,7 @@ class CaseForm(FlaskForm):
 
 
 class IndicatorForm(FlaskForm):
-    code = SelectField(_l("Indicator observed"))
+    code = SelectField(_l("Indicator observed"), validate_choice=False)
     note = TextAreaField(
         _l("Note (optional)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
     )
@@ -69,7 +78,9 @@ class RetractForm(FlaskForm):
 
 
 class ConsentForm(FlaskForm):
-    status = SelectField(_l("Consent"), choices=[NO_CHOICE, *choices(CONSENT_STATUSES)])
+    status = SelectField(
+        _l("Consent"), choices=[NO_CHOICE, *choices(CONSENT_STATUSES)], validate_choice=False
+    )
     share_with_law_enforcement = BooleanField(
         _l("The person agrees that law enforcement may see the case")
     )
@@ -78,10 +89,14 @@ class ConsentForm(FlaskForm):
 
 
 class TransitionForm(FlaskForm):
-    outcome = RadioField(_l("Outcome"), choices=choices(OUTCOMES), validators=[Optional()])
+    outcome = RadioField(
+        _l("Outcome"), choices=choices(OUTCOMES), validators=[Optional()], validate_choice=False
+    )
     reason = TextAreaField(_l("Reason"), render_kw={"rows": 4}, validators=[Length(max=2000)])
     closure_reason = SelectField(
-        _l("Reason for closing"), choices=[NO_CHOICE, *choices(CLOSURE_REASONS)]
+        _l("Reason for closing"),
+        choices=[NO_CHOICE, *choices(CLOSURE_REASONS)],
+        validate_choice=False,
     )
     version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     submit = SubmitField(_l("Confirm"))

@@ -19,7 +19,7 @@ from referral.cases.forms import (
 from referral.cases.models import Case
 from referral.cases.operations import CaseFilters, CaseInput, GuardRefused
 from referral.core.access import requires
-from referral.core.exceptions import Conflict, InvalidInput
+from referral.core.exceptions import Conflict, DomainError, InvalidInput
 from referral.core.forms import show_errors
 from referral.core.widgets import choices
 from referral.extensions import db
@@ -59,8 +59,18 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     items, total = operations.find_cases(current_user, filters, page, PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+
+    def page_url(number: int) -> str:
+        return url_for("cases.index", **{**request.args.to_dict(), "page": number})
+
     return render_template(
-        "cases/index.html", form=form, cases=items, total=total, page=page, pages=pages
+        "cases/index.html",
+        form=form,
+        cases=items,
+        total=total,
+        page=page,
+        pages=pages,
+        page_url=page_url,
     )
 
 
@@ -216,20 +226,27 @@ def act(reference: str, trigger: str):
     if not policy.may_fire(current_user, case, trigger):
         abort(403)
     form = TransitionForm(version=case.version)
+    # Only the fields this step takes are validated (and shown).
+    if not spec["outcome"]:
+        del form.outcome
+    if spec["reason"] != "text":
+        del form.reason
+    if spec["reason"] != "code":
+        del form.closure_reason
     if form.validate_on_submit():
-        reason = form.closure_reason.data if spec["reason"] == "code" else form.reason.data
+        reason = None
+        if spec["reason"]:
+            reason = (form.closure_reason if spec["reason"] == "code" else form.reason).data
+        outcome = form.outcome.data if spec["outcome"] else None
         try:
-            operations.fire(
-                current_user, case, trigger, form.outcome.data, reason, form.version.data
-            )
+            operations.fire(current_user, case, trigger, outcome, reason, form.version.data)
         except (InvalidInput, GuardRefused) as error:
             db.session.rollback()
             case = _case(reference)
-            field = {"outcome_required": "outcome"}.get(error.code)
-            field = field or ("closure_reason" if spec["reason"] == "code" else "reason")
-            if isinstance(error, InvalidInput):
-                error = InvalidInput({field: error.message})
-            _form_error(form, error, field)
+            _show_step_error(form, error, spec)
+            return render_template(
+                "cases/action.html", form=form, case=case, trigger=trigger, spec=spec
+            ), 422
         except Conflict as error:
             db.session.rollback()
             case = _case(reference)
@@ -243,6 +260,22 @@ def act(reference: str, trigger: str):
     return render_template(
         "cases/action.html", form=form, case=case, trigger=trigger, spec=spec
     ), _status(form)
+
+
+def _show_step_error(form: TransitionForm, error: DomainError, spec: dict) -> None:
+    """Next to the field it concerns when there is one; otherwise at the top of the page."""
+    reason_field = "closure_reason" if spec["reason"] == "code" else "reason"
+    name = {
+        "outcome_required": "outcome",
+        "reason_required": reason_field,
+        "identifying_data": reason_field,
+        "too_long": reason_field,
+    }.get(error.code)
+    field = getattr(form, name, None) if name else None
+    if field is None:
+        flash(error.message, "error")
+    else:
+        field.errors = [*field.errors, error.message]
 
 
 @bp.route("/workflow")
