@@ -47,12 +47,19 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which has its own limits
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # The audit trail's HMAC key; None means "read or create instance/audit_key". Keep it
+    # outside the database (and its backups), or the chain proves nothing.
+    AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY")
+    # Write a signed checkpoint to instance/audit-checkpoints every N entries (0: never).
+    AUDIT_CHECKPOINT_EVERY = 1000
+
     # The indicator catalogue (JSON); None is the ILO/EC 2009 catalogue shipped with the app.
     INDICATOR_CATALOGUE = None
 
 
 class TestConfig(Config):
     TESTING = True
+    AUDIT_HMAC_KEY = "test-audit-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = None
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     # Cheap hashes keep the suite fast; production keeps the defaults above.

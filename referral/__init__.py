@@ -87,10 +87,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from referral.audit.cli import audit_cli
     from referral.auth.cli import users_cli
     from referral.core.demo import demo_command
     from referral.organisations.cli import orgs_cli
 
+    app.cli.add_command(audit_cli)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -22,16 +22,27 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ROLE_EMAILS = {str(role): email for email, role, _ in DEMO_USERS}
 
 
-def _worker_database_url(base_url: str, worker: str) -> str:
-    """One PostgreSQL database per xdist worker, created fresh for the run."""
+def _admin_engine(base_url: str):
+    return create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+
+
+def _create_worker_database(base_url: str, worker: str) -> str:
+    """A fresh PostgreSQL database for this test process, named so runs never collide."""
     url = make_url(base_url)
-    name = f"{url.database}_{worker}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"{url.database}_{worker}_{os.getpid()}"
+    admin = _admin_engine(base_url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(base_url: str, url: str) -> None:
+    admin = _admin_engine(base_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _migrate(url: str, instance: Path) -> None:
@@ -42,23 +53,31 @@ def _migrate(url: str, instance: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory, worker_id) -> str:
+def migrated_database(tmp_path_factory, worker_id) -> Iterator[str]:
     """A database at the newest migration: a SQLite template file, or a PostgreSQL URL."""
     instance = tmp_path_factory.mktemp("migrate-instance")
     if TEST_DATABASE_URL:
-        url = _worker_database_url(TEST_DATABASE_URL, worker_id)
+        url = _create_worker_database(TEST_DATABASE_URL, worker_id)
         _migrate(url, instance)
-        return url
+        yield url
+        _drop_database(TEST_DATABASE_URL, url)
+        return
     template = tmp_path_factory.mktemp("template") / "template.db"
     _migrate(f"sqlite:///{template}", instance)
-    return str(template)
+    yield str(template)
 
 
 def _truncate_all(app: Flask) -> None:
+    """Empty every table between tests, as only a superuser could (triggers off)."""
     with app.app_context():
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, 0, :genesis)"),
+                {"genesis": "0" * 64},
+            )
 
 
 @pytest.fixture

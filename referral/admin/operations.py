@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from referral.audit.trail import record
 from referral.auth.models import User
 from referral.auth.operations import normalise_email, set_password
 from referral.auth.passwords import PasswordRejected, check_password_rules, hash_password
@@ -43,6 +44,7 @@ def _check_organisation(data: OrganisationData, existing: Organisation | None) -
 def save_organisation(data: OrganisationData, existing: Organisation | None = None) -> Organisation:
     _check_organisation(data, existing)
     organisation = existing or Organisation()
+    before = _organisation_values(organisation) if existing else {}
     organisation.name = data.name.strip()
     organisation.type = data.type
     organisation.region = (data.region or "").strip() or None
@@ -52,7 +54,33 @@ def save_organisation(data: OrganisationData, existing: Organisation | None = No
     if existing is None:
         db.session.add(organisation)
     db.session.flush()
+    after = _organisation_values(organisation)
+    changed = {k: {"old": before.get(k), "new": v} for k, v in after.items() if before.get(k) != v}
+    if changed:
+        action = "organisation.updated" if existing else "organisation.created"
+        record(action, details={"organisation": organisation.id, "fields": changed})
     return organisation
+
+
+def _organisation_values(organisation: Organisation) -> dict:
+    return {
+        "name": organisation.name,
+        "type": organisation.type,
+        "region": organisation.region,
+        "is_public_authority": organisation.is_public_authority,
+        "active": organisation.active,
+        "services": organisation.services,
+    }
+
+
+def _user_values(user: User) -> dict:
+    return {
+        "role": user.role,
+        "organisation": user.organisation_id,
+        "locale": user.locale,
+        "active": user.active,
+        "email_changed": False,
+    }
 
 
 def find_organisation(name: str) -> Organisation | None:
@@ -98,18 +126,28 @@ def create_user(data: UserData, password: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
+    record(
+        "user.created",
+        details={"user": user.id, "role": user.role, "organisation": organisation.id},
+    )
     return user
 
 
 def update_user(user: User, data: UserData) -> User:
     organisation = _check_user(data, user)
     was_active = user.active
+    before = _user_values(user)
+    email_before = user.email
     user.email = normalise_email(data.email)
     user.role = data.role
     user.organisation = organisation
     user.locale = data.locale
     user.active = data.active
     db.session.flush()
+    after = {**_user_values(user), "email_changed": user.email != email_before}
+    changed = {k: {"old": before[k], "new": v} for k, v in after.items() if before[k] != v}
+    if changed:
+        record("user.updated", details={"user": user.id, "fields": changed})
     if was_active and not user.active:
         end_all_sessions(user, EndReason.DISABLED)
     return user

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from referral.audit.keys import audit_key
+from referral.audit.trail import entry_hash, record
 from referral.auth import throttling
 from referral.auth.models import User
 from referral.auth.passwords import (
@@ -42,21 +44,34 @@ def sign_in(email: str, password: str, address: str) -> SignInResult:
     keys = throttling.ThrottleKeys.for_attempt(email, address)
     wait = throttling.retry_after(keys)
     if wait is not None:
+        record("auth.throttled", details={"email_hash": hashed_email(email)})
         return SignInResult(throttled_for=wait)
     user = find_user_by_email(email)
     if user is None:
         dummy_verify(password)
         throttling.record_failure(keys)
+        record("auth.login_failed", details={"email_hash": hashed_email(email)})
         return SignInResult()
     if not verify_password(user.password_hash, password) or not user.is_active:
         throttling.record_failure(keys)
+        reason = "wrong_password" if user.is_active else "account_disabled"
+        record(
+            "auth.login_failed",
+            details={"email_hash": hashed_email(email), "user": user.id, "reason": reason},
+        )
         return SignInResult()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     throttling.clear_account_failures(keys)
     user.last_login_at = utcnow()
     start_session(user)
+    record("auth.login", actor=user)
     return SignInResult(user=user)
+
+
+def hashed_email(email: str) -> str:
+    """The address as typed, keyed-hashed: comparable across entries, unreadable alone."""
+    return entry_hash(audit_key(), email)
 
 
 def set_password(user: User, new_password: str, *, keep_current_session: bool = False) -> None:
@@ -66,6 +81,7 @@ def set_password(user: User, new_password: str, *, keep_current_session: bool = 
     user.password_changed_at = utcnow()
     db.session.flush()
     end_all_sessions(user, EndReason.PASSWORD_CHANGED, keep_current=keep_current_session)
+    record("auth.password_changed", details={"user": user.id})
 
 
 def change_own_password(user: User, current_password: str, new_password: str) -> bool:

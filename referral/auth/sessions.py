@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import Flask, current_app, g, request
 from sqlalchemy import select, update
 
+from referral.audit.trail import record
 from referral.auth.models import ApiToken, User, UserSession, digest
 from referral.core.types import utcnow
 from referral.extensions import db, login_manager
@@ -61,6 +62,7 @@ def load_session_user(token: str) -> User | None:
     if reason:
         server_session.ended_at, server_session.end_reason = now, reason
         g.session_ended = reason
+        record("auth.session_ended", actor=server_session.user, details={"reason": reason})
         return None
     if now - server_session.last_seen_at > LAST_SEEN_RESOLUTION:
         server_session.last_seen_at = now
@@ -74,6 +76,7 @@ def end_current_session(reason: str = EndReason.LOGOUT) -> None:
     server_session = g.get("user_session")
     if server_session is not None:
         server_session.ended_at, server_session.end_reason = utcnow(), reason
+        record("auth.logout", actor=server_session.user)
 
 
 def end_all_sessions(user: User, reason: str, keep_current: bool = False) -> None:
@@ -90,7 +93,10 @@ def end_all_sessions(user: User, reason: str, keep_current: bool = False) -> Non
 
 def issue_api_token(user: User) -> str:
     token = "nrm_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(token_hash=digest(token), user=user))
+    api_token = ApiToken(token_hash=digest(token), user=user)
+    db.session.add(api_token)
+    db.session.flush()
+    record("token.created", details={"user": user.id, "token": api_token.id})
     return token
 
 

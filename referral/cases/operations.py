@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
 
+from referral.audit.trail import record
 from referral.auth.models import User
 from referral.cases import policy
 from referral.cases.models import Case, CaseExploitationType, IndicatorObservation, StageChange
@@ -90,6 +91,13 @@ class CaseFilters:
     exploitation_type: str | None = None
     region: str | None = None
     needs_my_action: bool = False
+
+    def as_details(self) -> dict:
+        """The filters as coded values for the audit trail (region only as present or not)."""
+        details = {k: v for k, v in vars(self).items() if v not in (None, "", False)}
+        if "region" in details:
+            details["region"] = True
+        return details
 
 
 def _needs_action_clause(user: User):
@@ -210,7 +218,31 @@ def create_case(user: User, data: CaseInput) -> Case:
         case.consent_status, case.consent_recorded_at = "not_required", now
     db.session.add(case)
     db.session.flush()
+    record("case.created", case_reference=case.reference, details=_coded_profile(case))
     return case
+
+
+# Region is free text (screened): the trail records that it changed, never its words.
+FREE_TEXT_FIELDS = frozenset({"region"})
+
+
+def _coded_profile(case: Case) -> dict:
+    return {
+        "age_band": case.age_band,
+        "gender": case.gender,
+        "citizenship": case.citizenship,
+        "exploitation_types": case.exploitation_types,
+        "labour_industry": case.labour_industry,
+        "identified_on": case.identified_on,
+        "consent": case.consent_status,
+    }
+
+
+def _coded_changes(changes: dict[str, tuple]) -> dict:
+    return {
+        name: {"changed": True} if name in FREE_TEXT_FIELDS else {"old": old, "new": new}
+        for name, (old, new) in changes.items()
+    }
 
 
 def _unused_reference(year: int) -> str:
@@ -237,6 +269,8 @@ def update_case(user: User, case: Case, data: CaseInput, version: int | None = N
         case.consent_status = "not_required" if case.is_child else None
         case.consent_recorded_at = utcnow()
     _flush()
+    if changes:
+        record("case.updated", case_reference=case.reference, details=_coded_changes(changes))
     return changes
 
 
@@ -274,6 +308,11 @@ def log_indicator(
     db.session.add(observation)
     case.updated_at = utcnow()  # bumps the version: the case changed
     _flush()
+    record(
+        "indicator.logged",
+        case_reference=case.reference,
+        details={"observation": observation.id, "code": code, "with_note": bool(clean_note)},
+    )
     return observation
 
 
@@ -286,6 +325,11 @@ def retract_indicator(user: User, case: Case, observation_id: int) -> IndicatorO
     observation.retracted_at, observation.retracted_by = utcnow(), user
     case.updated_at = utcnow()
     _flush()
+    record(
+        "indicator.retracted",
+        case_reference=case.reference,
+        details={"observation": observation.id, "code": observation.code},
+    )
     return observation
 
 
@@ -312,10 +356,22 @@ def record_consent(
         # Withdrawing consent inside the mechanism closes the case: the transition does it.
         case.share_with_law_enforcement = False
         return fire(user, case, "withdraw_consent", version=version)
+    before = (case.consent_status, case.share_with_law_enforcement)
     case.consent_status = status
     case.share_with_law_enforcement = bool(share_with_law_enforcement) and status == "given"
     case.consent_recorded_at = utcnow()
     _flush()
+    record(
+        "consent.recorded",
+        case_reference=case.reference,
+        details={
+            "status": {"old": before[0], "new": case.consent_status},
+            "share_with_law_enforcement": {
+                "old": before[1],
+                "new": case.share_with_law_enforcement,
+            },
+        },
+    )
     return case
 
 
@@ -372,4 +428,12 @@ def fire(
         )
     )
     _flush()
+    details = {"trigger": trigger, "from": before.value, "to": case.stage.value}
+    if data.outcome:
+        details["outcome"] = data.outcome
+    if spec["reason"] == "code":
+        details["reason_code"] = reason
+    if case.closure_reason and case.stage == Stage.CLOSED:
+        details["closure_reason"] = case.closure_reason
+    record("case.transition", case_reference=case.reference, details=details)
     return case

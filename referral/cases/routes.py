@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from referral.audit.trail import record
 from referral.cases import operations, policy
 from referral.cases.assessment import assess
 from referral.cases.forms import (
@@ -58,6 +59,7 @@ def index():
         )
     page = max(request.args.get("page", 1, type=int), 1)
     items, total = operations.find_cases(current_user, filters, page, PER_PAGE)
+    record("case.listed", details={"via": "page", "filters": filters.as_details(), "page": page})
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
 
     def page_url(number: int) -> str:
@@ -106,6 +108,7 @@ def new():
 @requires(Permission.CASE_VIEW)
 def show(reference: str):
     case = _case(reference)
+    record("case.viewed", case_reference=case.reference, details={"via": "page"})
     return _render_case(case)
 
 

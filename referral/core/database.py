@@ -10,9 +10,11 @@ from referral.extensions import db
 
 
 def init_database(app: Flask) -> None:
+    # Copied: the dict in config.py is shared by every app made from that class.
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        options["connect_args"] = {**options.get("connect_args", {}), "timeout": 30}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     app.after_request(_commit_unit_of_work)
 

@@ -1,10 +1,11 @@
 """Error pages that say what happened and nothing about the system behind it."""
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from referral.audit.trail import record
 from referral.core.access import is_api_request
 from referral.core.exceptions import DomainError
 from referral.extensions import db
@@ -51,6 +52,21 @@ def render_error(
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
+REFUSALS = (403, 404)
+
+
+def record_refusal(status: int) -> None:
+    """A refused access to a case route is recorded, even though nothing else is kept."""
+    if status not in REFUSALS or not request.view_args or "reference" not in request.view_args:
+        return
+    reference = str(request.view_args["reference"]).upper()[:32]
+    record(
+        "access.refused",
+        case_reference=reference,
+        details={"route": request.endpoint, "method": request.method, "status": status},
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -59,14 +75,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        # An operation refused: nothing it may have flushed survives.
+        # An operation refused: nothing it may have flushed survives, but the refusal does.
         db.session.rollback()
+        record_refusal(error.status)
         return render_error(error.status, error.message, error.code, getattr(error, "fields", None))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if error.code and error.code >= 500:
+        if error.code and (error.code >= 500 or error.code in REFUSALS):
             db.session.rollback()
+        record_refusal(error.code or 500)
         return render_error(error.code or 500)
 
     if app.testing:

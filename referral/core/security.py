@@ -3,6 +3,8 @@
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSessionInterface
 
+from referral.audit.trail import request_id
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -40,6 +42,7 @@ def init_security(app: Flask) -> None:
 
 def _security_headers(response: Response) -> Response:
     headers = response.headers
+    headers["X-Request-ID"] = request_id() or ""
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
