@@ -18,6 +18,8 @@ class Config:
     RG_DECISION_WORKING_DAYS = 5
     RECOVERY_PERIOD_DAYS = 30
     REFERRAL_RESPONSE_HOURS = 48
+    # A service accepted but not completed after this many days is flagged as overdue.
+    REFERRAL_COMPLETION_DAYS = 30
     SUPPRESSION_THRESHOLD = 10
 
     # Sessions and sign-in.

@@ -71,16 +71,21 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from referral.admin.routes import bp as admin_bp
     from referral.api.routes import bp as api_bp
+    from referral.audit.routes import bp as audit_bp
     from referral.auth.routes import bp as auth_bp
     from referral.cases.filters import register_case_filters
     from referral.cases.routes import bp as cases_bp
     from referral.core.errors import register_error_handlers
     from referral.core.routes import bp as core_bp
+    from referral.referrals import visibility  # noqa: F401 - registers the providers' view
+    from referral.referrals.routes import bp as referrals_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(referrals_bp)
     app.register_blueprint(api_bp)
     register_error_handlers(app)
     register_case_filters(app)

@@ -59,6 +59,8 @@ class Permission(StrEnum):
     INDICATOR_LOG = "indicator_log"
     CASE_WORK = "case_work"
     CASE_DECIDE = "case_decide"
+    REFERRAL_ANSWER = "referral_answer"
+    AUDIT_VIEW = "audit_view"
     MANAGE_ORGANISATIONS = "manage_organisations"
     MANAGE_USERS = "manage_users"
 
@@ -78,7 +80,15 @@ PERMISSION_LABELS = {
         "take the steps of the process that their role allows"
     ),
     Permission.CASE_DECIDE: _l(
-        "Take the reasonable-grounds and conclusive-grounds decisions, close and reopen cases"
+        "Take the reasonable-grounds and conclusive-grounds decisions, close and reopen cases, "
+        "refer the person to service providers, assign case owners"
+    ),
+    Permission.REFERRAL_ANSWER: _l(
+        "Accept, decline and complete the service referrals sent to their organisation; "
+        "state its capacity"
+    ),
+    Permission.AUDIT_VIEW: _l(
+        "Search and export the audit log, see who has seen a case, verify the audit chain"
     ),
     Permission.MANAGE_ORGANISATIONS: _l("Create, edit and deactivate partner organisations"),
     Permission.MANAGE_USERS: _l("Create, edit and disable accounts; reset passwords"),
@@ -91,6 +101,7 @@ _FRONTLINE = frozenset(
         Permission.CASE_VIEW,
         Permission.INDICATOR_LOG,
         Permission.CASE_WORK,
+        Permission.REFERRAL_ANSWER,
     }
 )
 
@@ -103,7 +114,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COORDINATOR: frozenset(
         {Permission.USE_APP, Permission.CASE_VIEW, Permission.CASE_WORK, Permission.CASE_DECIDE}
     ),
-    Role.AUDITOR: frozenset({Permission.USE_APP, Permission.CASE_VIEW}),
+    Role.AUDITOR: frozenset({Permission.USE_APP, Permission.CASE_VIEW, Permission.AUDIT_VIEW}),
     Role.ADMIN: frozenset(
         {Permission.USE_APP, Permission.MANAGE_ORGANISATIONS, Permission.MANAGE_USERS}
     ),

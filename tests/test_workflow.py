@@ -189,7 +189,7 @@ def test_retracting_keeps_the_observation_in_history(ctx):
     assert observation.retracted_at is not None
     assert case.observations == [observation]
     assert case.active_observations == []
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Conflict):
         ops.retract_indicator(user("police"), case, observation.id)
 
 

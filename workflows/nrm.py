@@ -176,7 +176,11 @@ TRANSITIONS = [
             "trigger": "reopen",
             "source": S.CLOSED,
             "dest": stage,
-            "conditions": ["check_reason", "check_not_after_negative_decision", f"closed_from_{name}"],
+            "conditions": [
+                "check_reason",
+                "check_not_after_negative_decision",
+                f"closed_from_{name}",
+            ],
             "after": "record_reopening",
         }
         for name, stage in (

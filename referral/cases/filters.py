@@ -34,6 +34,16 @@ def stage_label(stage) -> str:
     return str(STAGE_LABELS[stage if isinstance(stage, Stage) else Stage(stage)])
 
 
+def referral_filters() -> dict:
+    from referral.referrals.inbox import NOTIFICATION_LABELS
+    from workflows.service_referral import STATUS_LABELS, ReferralStatus
+
+    return {
+        "referral_status_label": lambda value: str(STATUS_LABELS[ReferralStatus(value)]),
+        "notification_label": _lookup(NOTIFICATION_LABELS),
+    }
+
+
 def today() -> date:
     return utcnow().date()
 
@@ -50,6 +60,7 @@ def register_case_filters(app: Flask) -> None:
         "strength_label": _lookup(STRENGTHS),
         "country_name": country_name,
     }
+    filters.update(referral_filters())
     for name, function in filters.items():
         app.add_template_filter(function, name)
     app.add_template_global(today)

@@ -60,9 +60,11 @@ class Case(CaseProcess, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closure_reason: Mapped[str | None] = mapped_column(String(30))
     closed_from: Mapped[Stage | None] = mapped_column(StageType)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     identifying_organisation: Mapped[Organisation] = relationship(lazy="joined")
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
     exploitation: Mapped[list["CaseExploitationType"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CaseExploitationType.type"
     )

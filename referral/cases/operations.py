@@ -33,6 +33,10 @@ from referral.indicators.catalogue import ADULT_FORM, CHILD_FORM, catalogue
 from workflows.nrm import MACHINE, TRIGGERS, GuardFailed, Stage
 
 MAX_NOTE_LENGTH = 2000
+
+# Other features react to a transition inside the same unit of work (e.g. service
+# referrals are cancelled when a case closes): hook(user, case, trigger, details).
+after_transition_hooks: list = []
 YEAR_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -218,7 +222,7 @@ def create_case(user: User, data: CaseInput) -> Case:
         case.consent_status, case.consent_recorded_at = "not_required", now
     db.session.add(case)
     db.session.flush()
-    record("case.created", case_reference=case.reference, details=_coded_profile(case))
+    record("case.created", case_reference=case.reference, details=_coded_profile(case), actor=user)
     return case
 
 
@@ -270,7 +274,12 @@ def update_case(user: User, case: Case, data: CaseInput, version: int | None = N
         case.consent_recorded_at = utcnow()
     _flush()
     if changes:
-        record("case.updated", case_reference=case.reference, details=_coded_changes(changes))
+        record(
+            "case.updated",
+            case_reference=case.reference,
+            details=_coded_changes(changes),
+            actor=user,
+        )
     return changes
 
 
@@ -312,6 +321,7 @@ def log_indicator(
         "indicator.logged",
         case_reference=case.reference,
         details={"observation": observation.id, "code": code, "with_note": bool(clean_note)},
+        actor=user,
     )
     return observation
 
@@ -320,6 +330,10 @@ def retract_indicator(user: User, case: Case, observation_id: int) -> IndicatorO
     observation = next((o for o in case.observations if o.id == observation_id), None)
     if observation is None:
         raise CaseNotFound(_("No such observation."))
+    if observation.retracted_at is not None:
+        raise Conflict(_("This observation was already retracted."), "already_retracted")
+    if case.stage == Stage.CLOSED:
+        raise Conflict(_("The case is closed."), "case_closed")
     if not policy.can_retract(user, case, observation):
         raise NotAllowed(_("You may not retract this observation."))
     observation.retracted_at, observation.retracted_by = utcnow(), user
@@ -329,6 +343,7 @@ def retract_indicator(user: User, case: Case, observation_id: int) -> IndicatorO
         "indicator.retracted",
         case_reference=case.reference,
         details={"observation": observation.id, "code": observation.code},
+        actor=user,
     )
     return observation
 
@@ -371,6 +386,7 @@ def record_consent(
                 "new": case.share_with_law_enforcement,
             },
         },
+        actor=user,
     )
     return case
 
@@ -395,6 +411,8 @@ def fire(
     check_version(case, version)
     if spec["reason"] == "text":
         reason = screen("reason", reason)
+    elif spec["reason"] is None:
+        reason = None  # this step takes no reason: nothing unscreened is kept
     config = current_app.config
     data = TransitionInput(
         now=utcnow(),
@@ -435,5 +453,7 @@ def fire(
         details["reason_code"] = reason
     if case.closure_reason and case.stage == Stage.CLOSED:
         details["closure_reason"] = case.closure_reason
-    record("case.transition", case_reference=case.reference, details=details)
+    record("case.transition", case_reference=case.reference, details=details, actor=user)
+    for hook in after_transition_hooks:
+        hook(user, case, trigger, details)
     return case

@@ -141,6 +141,21 @@ def may_fire(user: User, case: Case, trigger: str) -> bool:
     return any(_ACTORS[who](user, case) for who in spec["who"])
 
 
+def _state_allows(case: Case, trigger: str) -> bool:
+    """Guards that depend only on the case (not on the user's input), checked in advance
+    so that no action is offered that is bound to fail."""
+    negative = case.closure_reason in ("negative_rg", "negative_cg")
+    if trigger == "reconsider":
+        return negative
+    if trigger == "reopen":
+        return case.closed_from is not None and not negative
+    if trigger in ("notify", "withdraw_consent"):
+        return not case.is_child
+    return True
+
+
 def allowed_triggers(user: User, case: Case) -> list[str]:
     """What the user may do now: the stage allows it and the user is one who may."""
-    return [t for t in triggers_from(case.stage) if may_fire(user, case, t)]
+    return [
+        t for t in triggers_from(case.stage) if _state_allows(case, t) and may_fire(user, case, t)
+    ]

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from referral.audit.trail import record
@@ -136,7 +137,27 @@ def _render_case(case: Case, indicator_form: IndicatorForm | None = None, status
         can_see_note=lambda o: policy.can_see_note(current_user, o),
         indicator_form=indicator_form,
         retract_form=RetractForm(),
+        **_referrals_context(case),
     ), status
+
+
+def _referrals_context(case: Case) -> dict:
+    from referral.referrals.forms import OwnerForm
+    from referral.referrals.models import ServiceReferral
+    from referral.referrals.operations import coordinators
+
+    query = select(ServiceReferral).where(ServiceReferral.case_id == case.id)
+    sees_all = policy.is_coordinator(current_user) or current_user.can(Permission.AUDIT_VIEW)
+    if not sees_all:
+        query = query.where(ServiceReferral.organisation_id == current_user.organisation_id)
+    context = {"referrals": db.session.scalars(query.order_by(ServiceReferral.id)).all()}
+    if policy.is_coordinator(current_user):
+        form = OwnerForm(user_id=str(case.owner_id or ""))
+        form.user_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(u.id), u.email) for u in coordinators()
+        ]
+        context["owner_form"] = form
+    return context
 
 
 @bp.route("/cases/<reference>/edit", methods=["GET", "POST"])

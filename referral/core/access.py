@@ -46,11 +46,9 @@ def is_api_request() -> bool:
 def enforce_access() -> Any:
     if request.endpoint is None:
         return None  # routing failed; the 404/405 handler answers
-    if not is_token_request():
-        # A bearer token cannot be sent by a forged cross-site form; a cookie can.
-        csrf.protect()
     access = access_of(request.endpoint)
     if access == PUBLIC:
+        _check_csrf()
         return None
     if access is None:
         current_app.logger.error("route %s declares no permission; refused", request.endpoint)
@@ -66,9 +64,16 @@ def enforce_access() -> Any:
         if g.get("session_ended") in ("idle", "absolute"):
             flash(_("Your session has expired. Please sign in again."), "info")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    _check_csrf()
     if not role_has(current_user.role, access):
         abort(403)
     return None
+
+
+def _check_csrf() -> None:
+    # A bearer token cannot be sent by a forged cross-site form; a cookie can.
+    if not is_token_request():
+        csrf.protect()
 
 
 def init_access(app: Flask) -> None:

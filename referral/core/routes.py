@@ -28,7 +28,9 @@ bp = Blueprint("core", __name__)
 @bp.route("/")
 @requires(Permission.USE_APP)
 def home():
-    return render_template("core/home.html")
+    from referral.referrals.routes import inbox_context
+
+    return render_template("core/home.html", **inbox_context())
 
 
 @bp.route("/roles")

@@ -133,5 +133,7 @@ class OrganisationService(db.Model):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
     )
     service: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # Places the provider can take at once (e.g. shelter beds); None means not stated.
+    capacity: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation] = relationship(back_populates="offered")

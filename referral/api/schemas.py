@@ -1,0 +1,165 @@
+"""Request bodies and query strings of the JSON API, as pydantic models.
+
+Every model forbids fields it does not know: an unexpected field is refused, never
+ignored, so that identifying data cannot slip in under a name nobody screens. The
+models check shapes and types only; the operations check the values (one rule for the
+pages and the API alike).
+"""
+
+from typing import Any, TypeVar
+
+from flask import request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from referral.core.exceptions import DomainError, InvalidInput
+from workflows.nrm import Stage
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 25
+
+
+class Body(BaseModel):
+    """A JSON request body: no unknown field, no coercion between types."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CaseCreate(Body):
+    """The coded profile of a new case. Nothing here may identify the person."""
+
+    age_band: str = Field(description="CTDC age band, e.g. 24-26; 0-8 and 9-17 are children.")
+    gender: str = Field(description="female, male, other or unknown.")
+    citizenship: str = Field(description="ISO 3166-1 alpha-2 code; ZZ for unknown or stateless.")
+    exploitation_types: list[str] = Field(description="At least one type of exploitation.")
+    labour_industry: str | None = Field(
+        default=None, description="ISIC Rev. 4 section A-U; for forced labour only."
+    )
+    region: str | None = Field(
+        default=None, description="Free text, screened for identifiers of the person."
+    )
+    identified_on: str | None = Field(
+        default=None, description="Month of identification, YYYY-MM (never a day)."
+    )
+
+
+class CaseUpdate(Body):
+    """The fields to change; those left out keep their values. `version` guards lost updates."""
+
+    age_band: str | None = None
+    gender: str | None = None
+    citizenship: str | None = None
+    exploitation_types: list[str] | None = None
+    labour_industry: str | None = None
+    region: str | None = None
+    identified_on: str | None = None
+    version: int | None = Field(default=None, description="The version the client last saw.")
+
+
+class IndicatorCreate(Body):
+    code: str = Field(description="An indicator code of the catalogue, for the case's form.")
+    note: str | None = Field(
+        default=None, description="Optional note, screened: no identifiers of the person."
+    )
+
+
+class ConsentUpdate(Body):
+    status: str = Field(description="given, refused, withdrawn; not_required for children.")
+    share_with_law_enforcement: bool
+    version: int | None = Field(default=None, description="The version the client last saw.")
+
+
+class TransitionRequest(Body):
+    trigger: str = Field(description="A trigger of the NRM workflow, e.g. refer.")
+    outcome: str | None = Field(default=None, description="positive or negative, for decisions.")
+    reason: str | None = Field(
+        default=None, description="Free text (screened) or, to close, a closure-reason code."
+    )
+    version: int | None = Field(default=None, description="The version the client last saw.")
+
+
+class CaseListQuery(BaseModel):
+    """The query string of the case list; values arrive as text and are converted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage | None = None
+    exploitation_type: str | None = Field(default=None, max_length=30)
+    region: str | None = Field(default=None, max_length=100)
+    needs_my_action: bool = False
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+
+
+class NotJson(DomainError):
+    status = 400
+    code = "invalid_json"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A translated message for one pydantic error (msgids are literals for extraction)."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return _("This field is not part of the API. Remove it.")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "string_type":
+        return _("Give a text value.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("Give true or false.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("Give a whole number.")
+    if kind == "list_type":
+        return _("Give a list.")
+    if kind == "string_too_long":
+        return _("Keep it under %(n)d characters.", n=int(ctx.get("max_length", 0)))
+    if kind == "greater_than_equal":
+        return _("Give a number of at least %(n)s.", n=ctx.get("ge"))
+    if kind == "less_than_equal":
+        return _("Give a number of at most %(n)s.", n=ctx.get("le"))
+    if kind == "enum":
+        return _("Choose one of: %(values)s.", values=ctx.get("expected", ""))
+    return _("This value is not valid.")
+
+
+def _refusal(error: ValidationError) -> InvalidInput:
+    fields: dict[str, str] = {}
+    unknown = False
+    for item in error.errors(include_url=False):
+        name = str(item["loc"][0]) if item["loc"] else "body"
+        unknown = unknown or item["type"] == "extra_forbidden"
+        fields.setdefault(name, _message(item))
+    if unknown:
+        return InvalidInput(
+            fields, _("The request has fields the API does not know."), "unknown_field"
+        )
+    return InvalidInput(fields, _("Some fields are not valid."), "invalid_input")
+
+
+def validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _refusal(error) from None
+
+
+def parse_body(model: type[M]) -> M:
+    """The request's JSON object as `model`, or a DomainError the API answers with."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise NotJson(_("Send a JSON object, with the Content-Type application/json."))
+    return validate(model, data)
+
+
+def parse_query(model: type[M]) -> M:
+    """The query string as `model`; a parameter given twice is refused."""
+    data: dict[str, str] = {}
+    for name, values in request.args.lists():
+        if len(values) > 1:
+            raise InvalidInput(name, _("Give this parameter once."), "invalid_input")
+        if values[0].strip():  # an empty parameter (a blank form field) is no filter
+            data[name] = values[0]
+    return validate(model, data)

@@ -1,0 +1,431 @@
+"""Service referrals, case owners and notifications: the rules. Views and the API call these."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+from transitions import MachineError
+
+from referral.audit.trail import record
+from referral.auth.models import User
+from referral.cases import operations as case_ops
+from referral.cases import policy
+from referral.cases.models import Case
+from referral.cases.operations import GuardRefused, TransitionNotAllowed, screen
+from referral.core.exceptions import Conflict, DomainError, InvalidInput, NotAllowed
+from referral.core.types import utcnow
+from referral.extensions import db
+from referral.organisations.models import Organisation, OrganisationService, Service
+from referral.permissions import Role
+from referral.referrals.models import Notification, NotificationRead, ServiceReferral
+from referral.referrals.process import ReferralInput
+from workflows.nrm import GuardFailed, Stage
+from workflows.service_referral import ACTIONS, MACHINE, PROVIDER, ReferralStatus
+
+# Urgent needs may be met before the reasonable-grounds decision.
+URGENT_SERVICES = frozenset({Service.SHELTER, Service.MEDICAL})
+
+
+PAST_TENSE = {
+    "accept": "accepted",
+    "decline": "declined",
+    "complete": "completed",
+    "cancel": "cancelled",
+}
+
+
+class ReferralNotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class CapacityExhausted(DomainError):
+    status = 409
+    code = "capacity_exhausted"
+
+
+# --- who ------------------------------------------------------------------------------------
+
+
+def is_provider_user(user: User, referral: ServiceReferral) -> bool:
+    return user.organisation_id == referral.organisation_id and user.role not in (
+        Role.AUDITOR,
+        Role.ADMIN,
+    )
+
+
+def can_see_referral(user: User, referral: ServiceReferral) -> bool:
+    if user.role == Role.ADMIN:
+        return False
+    return is_provider_user(user, referral) or policy.can_view(user, referral.case)
+
+
+# --- capacity -------------------------------------------------------------------------------
+
+
+def places_taken(organisation_id: int, service: str) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(ServiceReferral.id)).where(
+                ServiceReferral.organisation_id == organisation_id,
+                ServiceReferral.service == service,
+                ServiceReferral.status == ReferralStatus.ACCEPTED,
+            )
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    organisation: Organisation
+    capacity: int | None
+    taken: int
+
+    @property
+    def free(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.taken, 0)
+
+
+def providers_for(case: Case, service: str) -> list[ProviderChoice]:
+    """Active organisations that offer the service and that the person's consent allows."""
+    rows = db.session.execute(
+        select(Organisation, OrganisationService.capacity)
+        .join(OrganisationService)
+        .where(OrganisationService.service == service, Organisation.active.is_(True))
+        .order_by(Organisation.name)
+    ).all()
+    return [
+        ProviderChoice(org, capacity, places_taken(org.id, service))
+        for org, capacity in rows
+        if case.share_with_law_enforcement or not org.is_law_enforcement
+    ]
+
+
+def set_capacity(organisation: Organisation, service: str, capacity: int | None) -> None:
+    offered = next((o for o in organisation.offered if o.service == service), None)
+    if offered is None:
+        raise InvalidInput("service", _("The organisation does not offer this service."))
+    if capacity is not None and capacity < 0:
+        raise InvalidInput("capacity", _("Capacity cannot be negative."))
+    old = offered.capacity
+    offered.capacity = capacity
+    db.session.flush()
+    record(
+        "organisation.capacity_set",
+        details={"organisation": organisation.id, "service": service, "old": old, "new": capacity},
+    )
+
+
+# --- creating and answering -------------------------------------------------------------------
+
+
+def create_referral(
+    user: User,
+    case: Case,
+    organisation_id: int | None,
+    service: str,
+    note: str | None = None,
+    respond_by: datetime | None = None,
+) -> ServiceReferral:
+    if not policy.is_coordinator(user):
+        raise NotAllowed(_("Only coordinators refer a person to services."))
+    if service not in set(Service):
+        raise InvalidInput("service", _("Unknown service."), "unknown_service")
+    allowed = case.stage in (Stage.RECOVERY, Stage.REHABILITATION) or (
+        case.stage == Stage.REFERRED and service in URGENT_SERVICES
+    )
+    if not allowed:
+        raise GuardRefused(
+            _(
+                "Services are arranged during recovery and rehabilitation; before the "
+                "reasonable-grounds decision only urgent shelter or medical care."
+            ),
+            "stage_not_allowed",
+        )
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation is None or not organisation.active:
+        raise InvalidInput("organisation_id", _("Unknown organisation."), "unknown_organisation")
+    if service not in organisation.services:
+        raise InvalidInput(
+            "organisation_id",
+            _("This organisation does not offer that service."),
+            "service_not_offered",
+        )
+    if organisation.is_law_enforcement and not case.share_with_law_enforcement:
+        raise InvalidInput(
+            "organisation_id",
+            _("The person has not agreed to share the case with law enforcement."),
+            "consent_scope",
+        )
+    now = utcnow()
+    if respond_by is None:
+        respond_by = now + timedelta(hours=int(current_app.config["REFERRAL_RESPONSE_HOURS"]))
+    elif respond_by <= now:
+        raise InvalidInput("respond_by", _("The answer cannot be due in the past."))
+    referral = ServiceReferral(
+        case=case,
+        service=service,
+        organisation=organisation,
+        status=ReferralStatus.PENDING,
+        note=screen("note", note),
+        respond_by=respond_by,
+        created_by_id=user.id,
+        created_at=now,
+    )
+    db.session.add(referral)
+    db.session.flush()
+    record(
+        "referral.created",
+        case_reference=case.reference,
+        details={"referral": referral.id, "service": service, "organisation": organisation.id},
+        actor=user,
+    )
+    notify(organisation.id, "referral.new", case.reference, referral.id, {"service": service})
+    return referral
+
+
+def get_referral(user: User, referral_id: int) -> ServiceReferral:
+    referral = db.session.get(ServiceReferral, referral_id)
+    if referral is None or user.role == Role.ADMIN:
+        raise ReferralNotFound(_("No such referral."))
+    if not can_see_referral(user, referral):
+        raise NotAllowed(_("This referral is addressed to another organisation."))
+    return referral
+
+
+def act(
+    user: User,
+    referral: ServiceReferral,
+    action: str,
+    reason: str | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+    version: int | None = None,
+) -> ServiceReferral:
+    """Accept, decline, complete or cancel, through the referral's state machine."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise InvalidInput("action", _("Unknown action."))
+    if spec["who"] == PROVIDER:
+        if not is_provider_user(user, referral):
+            raise NotAllowed(_("Only the provider organisation answers this referral."))
+    elif not policy.is_coordinator(user):
+        raise NotAllowed(_("Only coordinators cancel referrals."))
+    if version is not None and version != referral.version:
+        raise Conflict(_("Someone else changed this referral. Reload it and try again."))
+    if action == "accept" and referral.status == ReferralStatus.PENDING:
+        _check_capacity(referral)
+    data = ReferralInput(
+        now=utcnow(),
+        actor_id=user.id,
+        reason=screen("reason", reason),
+        outcome=outcome,
+        note=screen("note", note),
+    )
+    _run(referral, action, data)
+    details = {
+        "referral": referral.id,
+        "service": referral.service,
+        "status": referral.status.value,
+    }
+    if outcome:
+        details["outcome"] = outcome
+    record(
+        f"referral.{PAST_TENSE[action]}",
+        case_reference=referral.case.reference,
+        details=details,
+        actor=user,
+    )
+    if spec["who"] == PROVIDER:
+        coordinator_org = db.session.scalar(
+            select(User.organisation_id).where(User.id == referral.created_by_id)
+        )
+        notify(
+            coordinator_org,
+            f"referral.{action}",
+            referral.case.reference,
+            referral.id,
+            {"service": referral.service},
+        )
+    else:
+        notify(
+            referral.organisation_id,
+            "referral.cancel",
+            referral.case.reference,
+            referral.id,
+            {"service": referral.service},
+        )
+    return referral
+
+
+def _run(referral: ServiceReferral, action: str, data: ReferralInput) -> None:
+    try:
+        moved = MACHINE.events[action].trigger(referral, data=data)
+    except MachineError as error:
+        raise TransitionNotAllowed(
+            _("This is not possible in the referral's current state.")
+        ) from error
+    except GuardFailed as failed:
+        raise GuardRefused(failed.message, failed.code) from failed
+    if not moved:
+        raise TransitionNotAllowed(_("This is not possible in the referral's current state."))
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise Conflict(_("Someone else changed this referral. Reload it and try again.")) from error
+
+
+def _check_capacity(referral: ServiceReferral) -> None:
+    """Take a place if the provider stated a capacity; two acceptances never share one."""
+    # Locks the provider's capacity row on PostgreSQL; on SQLite the transaction already
+    # holds the database's write lock.
+    capacity = db.session.execute(
+        select(OrganisationService.capacity)
+        .where(
+            OrganisationService.organisation_id == referral.organisation_id,
+            OrganisationService.service == referral.service,
+        )
+        .with_for_update()
+    ).scalar()
+    if (
+        capacity is not None
+        and places_taken(referral.organisation_id, referral.service) >= capacity
+    ):
+        raise CapacityExhausted(
+            _("No free places: the provider is full for this service."), "capacity_exhausted"
+        )
+
+
+def cancel_open_referrals(user: User, case: Case, reason: str) -> int:
+    open_referrals = db.session.scalars(
+        select(ServiceReferral).where(
+            ServiceReferral.case_id == case.id,
+            ServiceReferral.status.in_([ReferralStatus.PENDING, ReferralStatus.ACCEPTED]),
+        )
+    ).all()
+    for referral in open_referrals:
+        _run(referral, "cancel", ReferralInput(now=utcnow(), actor_id=user.id, reason=reason))
+        record(
+            "referral.cancelled",
+            case_reference=case.reference,
+            details={"referral": referral.id, "service": referral.service, "reason_code": reason},
+            actor=user,
+        )
+        notify(
+            referral.organisation_id,
+            "referral.cancel",
+            case.reference,
+            referral.id,
+            {"service": referral.service},
+        )
+    return len(open_referrals)
+
+
+def _after_case_transition(user: User, case: Case, trigger: str, details: dict) -> None:
+    if case.stage == Stage.CLOSED:
+        cancel_open_referrals(user, case, details.get("closure_reason") or "case_closed")
+    if trigger in ("reasonable_grounds", "conclusive_grounds"):
+        notify(
+            case.identifying_organisation_id,
+            f"case.{trigger}",
+            case.reference,
+            None,
+            {"outcome": details.get("outcome")},
+        )
+
+
+case_ops.after_transition_hooks.append(_after_case_transition)
+
+
+# --- case owner -----------------------------------------------------------------------------
+
+
+def assign_owner(user: User, case: Case, owner_id: int | None) -> Case:
+    if not policy.is_coordinator(user):
+        raise NotAllowed(_("Only coordinators assign cases."))
+    owner = db.session.get(User, owner_id) if owner_id else None
+    if owner is None or owner.role != Role.COORDINATOR or not owner.is_active:
+        raise InvalidInput("user_id", _("Choose an active coordinator."), "not_a_coordinator")
+    old = case.owner_id
+    case.owner = owner
+    case.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise Conflict(_("Someone else changed this case. Reload it and try again.")) from error
+    record(
+        "case.owner_assigned",
+        case_reference=case.reference,
+        details={"old": old, "new": owner.id},
+        actor=user,
+    )
+    return case
+
+
+def coordinators() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.COORDINATOR, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def notify(
+    organisation_id: int | None,
+    kind: str,
+    case_reference: str | None,
+    referral_id: int | None,
+    details: dict | None = None,
+) -> None:
+    if organisation_id is None:
+        return
+    db.session.add(
+        Notification(
+            organisation_id=organisation_id,
+            kind=kind,
+            case_reference=case_reference,
+            referral_id=referral_id,
+            details=details or {},
+            created_at=utcnow(),
+        )
+    )
+
+
+def unread_notifications(user: User, limit: int = 50) -> list[Notification]:
+    read = select(NotificationRead.notification_id).where(NotificationRead.user_id == user.id)
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(
+                Notification.organisation_id == user.organisation_id, Notification.id.not_in(read)
+            )
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user: User, notification_id: int) -> None:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.organisation_id != user.organisation_id:
+        raise ReferralNotFound(_("No such notification."))
+    if db.session.get(NotificationRead, (notification_id, user.id)) is None:
+        db.session.add(
+            NotificationRead(notification_id=notification_id, user_id=user.id, read_at=utcnow())
+        )
+        db.session.flush()
+        record(
+            "notification.read",
+            case_reference=notification.case_reference,
+            details={"notification": notification.id, "kind": notification.kind},
+            actor=user,
+        )
