@@ -40,5 +40,9 @@ translations: $(STAMP)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations --statistics
 
+# Speed and memory figures (not pass/fail tests): audit verification as the chain grows.
+bench: $(STAMP)
+	PYTHONPATH=. $(BIN)/python tests/benchmarks/bench_audit.py
+
 clean:
 	rm -rf $(VENV) instance

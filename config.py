@@ -55,6 +55,15 @@ class Config:
     # Write a signed checkpoint to instance/audit-checkpoints every N entries (0: never).
     AUDIT_CHECKPOINT_EVERY = 1000
 
+    # Email about new notifications: off by default; the in-app notice is the record.
+    MAIL_ENABLED = False
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = "nrm@localhost"
+
     # The indicator catalogue (JSON); None is the ILO/EC 2009 catalogue shipped with the app.
     INDICATOR_CATALOGUE = None
 

@@ -98,3 +98,12 @@ def test_roles_page_shows_the_permission_table_to_every_role(login_as):
     html = login_as("partner").get("/roles").get_data(as_text=True)
     assert "Create, edit and deactivate partner organisations" in html
     assert "Other frontline partner" in html
+
+
+def test_language_chosen_on_the_sign_in_page_stays_after_signing_in(app, client, demo):
+    post_form(client, "/language", {"locale": "ru"}, page="/auth/login")
+    login(client, ROLE_EMAILS["police"])
+    assert 'lang="ru"' in client.get("/").get_data(as_text=True)
+    other = app.test_client()
+    login(other, ROLE_EMAILS["police"])
+    assert 'lang="ru"' in other.get("/").get_data(as_text=True)

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -32,6 +32,9 @@ def login():
             form.password.errors.append(_("The email or password is incorrect."))
             return render_template("auth/login.html", form=form), 422
         login_user(result.user)
+        chosen = session.pop("locale_chosen_signed_out", None)
+        if chosen:
+            result.user.locale = chosen  # the language picked on the sign-in page stays
         return redirect(safe_next(form.next.data, home))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 

@@ -58,6 +58,8 @@ def set_language():
     if current_user.is_authenticated:
         current_user.locale = locale
         db.session.flush()
+    else:
+        session["locale_chosen_signed_out"] = locale
     return redirect(safe_next(request.form.get("next"), url_for("core.home")))
 
 

@@ -20,6 +20,7 @@ from referral.core.types import utcnow
 from referral.extensions import db
 from referral.organisations.models import Organisation, OrganisationService, Service
 from referral.permissions import Role
+from referral.referrals.email import queue_notification_email
 from referral.referrals.models import Notification, NotificationRead, ServiceReferral
 from referral.referrals.process import ReferralInput
 from workflows.nrm import GuardFailed, Stage
@@ -398,6 +399,7 @@ def notify(
             created_at=utcnow(),
         )
     )
+    queue_notification_email(organisation_id, kind, case_reference)
 
 
 def unread_notifications(user: User, limit: int = 50) -> list[Notification]:
