@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 
 from workflows.nrm import ACTOR_LABELS, MACHINE, STAGE_LABELS, TRIGGERS, Stage
 
-BOX_W, BOX_H, GAP, TOP = 150, 56, 40, 150
+BOX_W, BOX_H, GAP, TOP = 150, 56, 60, 130
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,33 @@ def workflow_description() -> dict:
     }
 
 
-def _x(stage: Stage) -> int:
-    return 20 + list(Stage).index(stage) * (BOX_W + GAP)
+# Open stages in a row; "closed" below the row, under "recovery".
+ROW = [Stage.IDENTIFIED, Stage.NOTIFIED, Stage.REFERRED, Stage.RECOVERY, Stage.REHABILITATION]
+CLOSED_Y = TOP + BOX_H + 150
+
+
+def _box(stage: Stage) -> tuple[int, int]:
+    """Top-left corner of a stage's box."""
+    if stage == Stage.CLOSED:
+        return 20 + ROW.index(Stage.RECOVERY) * (BOX_W + GAP), CLOSED_Y
+    return 20 + ROW.index(stage) * (BOX_W + GAP), TOP
+
+
+def _text(x: float, y: float, text: str, css: str, anchor: str = "middle") -> str:
+    return (
+        f'<text x="{x:.0f}" y="{y:.0f}" class="{css}" text-anchor="{anchor}">{escape(text)}</text>'
+    )
 
 
 def diagram(all_edges: list[Edge]) -> Markup:
-    """Stages in a row; forward steps arc above, backward steps arc below."""
-    width = _x(Stage.CLOSED) + BOX_W + 20
-    height = TOP * 2 + BOX_H
+    """Steps between open stages arc above the row; steps to and from "closed" run below."""
+    grouped: dict[tuple[Stage, Stage], list[str]] = {}
+    for edge in all_edges:
+        triggers = grouped.setdefault((edge.source, edge.dest), [])
+        if edge.trigger not in triggers:
+            triggers.append(edge.trigger)
+    width = 20 + len(ROW) * (BOX_W + GAP)
+    height = CLOSED_Y + BOX_H + 20
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="workflow-diagram" role="img" aria-labelledby="workflow-title">',
@@ -72,42 +91,53 @@ def diagram(all_edges: list[Edge]) -> Markup:
         'markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z"/></marker></defs>',
     ]
-    seen: set[tuple] = set()
-    forward_level: dict[int, int] = {}
-    backward_level: dict[int, int] = {}
-    for edge in all_edges:
-        key = (edge.trigger, edge.source, edge.dest)
-        if key in seen:
+    for (source, dest), triggers in grouped.items():
+        label = ", ".join(triggers)
+        (sx, sy), (dx, dy) = _box(source), _box(dest)
+        if Stage.CLOSED not in (source, dest):
+            x1, x2 = sx + BOX_W // 2, dx + BOX_W // 2
+            span = ROW.index(dest) - ROW.index(source)
+            cy = TOP - 30 - span * 28
+            parts.append(
+                f'<path d="M{x1},{TOP} Q{(x1 + x2) // 2},{cy} {x2},{TOP}" class="edge" '
+                'marker-end="url(#arrow)"/>'
+            )
+            parts.append(_text((x1 + x2) / 2, (TOP + cy) / 2 - 2, label, "edge-label"))
             continue
-        seen.add(key)
-        x1 = _x(edge.source) + BOX_W // 2
-        x2 = _x(edge.dest) + BOX_W // 2
-        forward = x2 > x1
-        levels = forward_level if forward else backward_level
-        span = abs(x2 - x1) // (BOX_W + GAP)
-        level = levels.get(span, 0)
-        levels[span] = level + 1
-        bend = 28 + span * 14 + level * 10
-        y = TOP if forward else TOP + BOX_H
-        cy = y - bend * 2 if forward else y + bend * 2
-        parts.append(
-            f'<path d="M{x1 + (6 if forward else -6)},{y} Q{(x1 + x2) // 2},{cy} '
-            f'{x2 + (-6 if forward else 6)},{y}" class="edge" marker-end="url(#arrow)"/>'
+        # Vertical-ish lines between the row and "closed"; out and back side by side.
+        going_down = dest == Stage.CLOSED
+        top_box, bottom_box = ((sx, sy), (dx, dy)) if going_down else ((dx, dy), (sx, sy))
+        shift = -8 if going_down else 8
+        x_top = top_box[0] + BOX_W // 2 + shift
+        x_bottom = bottom_box[0] + BOX_W // 2 + shift + (top_box[0] - bottom_box[0]) // 6
+        y_top, y_bottom = TOP + BOX_H, CLOSED_Y
+        start, end = (
+            ((x_top, y_top), (x_bottom, y_bottom))
+            if going_down
+            else (
+                (x_bottom, y_bottom),
+                (x_top, y_top),
+            )
         )
-        ly = (y + cy) // 2 + (4 if forward else 8)
         parts.append(
-            f'<text x="{(x1 + x2) // 2}" y="{ly}" class="edge-label" text-anchor="middle">'
-            f"{escape(edge.trigger)}</text>"
+            f'<path d="M{start[0]},{start[1]} L{end[0]},{end[1]}" class="edge" '
+            'marker-end="url(#arrow)"/>'
         )
+        # Each label sits on the outer side of its line: left of "closed" to the left,
+        # right of it to the right; the pair straight above it splits, down left, up right.
+        column = ROW.index(source if going_down else dest) - ROW.index(Stage.RECOVERY)
+        fraction = 0.5 if column == 0 else (0.22 if going_down else 0.8)
+        label_y = y_top + (y_bottom - y_top) * fraction
+        label_x = x_top + (x_bottom - x_top) * (label_y - y_top) / (y_bottom - y_top)
+        left = column < 0 or (column == 0 and going_down)
+        anchor, offset = ("end", -8) if left else ("start", 8)
+        parts.append(_text(label_x + offset, label_y, label, "edge-label", anchor))
     for stage in Stage:
-        x = _x(stage)
+        x, y = _box(stage)
         parts.append(
-            f'<rect x="{x}" y="{TOP}" width="{BOX_W}" height="{BOX_H}" rx="8" class="stage"/>'
+            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" class="stage"/>'
         )
-        parts.append(
-            f'<text x="{x + BOX_W // 2}" y="{TOP + BOX_H // 2 + 5}" text-anchor="middle" '
-            f'class="stage-label">{escape(stage.value)}</text>'
-        )
+        parts.append(_text(x + BOX_W / 2, y + BOX_H / 2 + 5, stage.value, "stage-label"))
     parts.append("</svg>")
     # Every interpolated text above went through escape(); the rest is our own markup.
     return Markup("".join(parts))  # noqa: S704
