@@ -8,8 +8,6 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
-from transitions import MachineError
 
 from referral.audit.trail import record
 from referral.auth.models import User
@@ -27,10 +25,17 @@ from referral.cases.vocabulary import (
     country_codes,
 )
 from referral.core.exceptions import Conflict, DomainError, InvalidInput, NotAllowed
+from referral.core.machines import (
+    GuardRefused as GuardRefused,  # re-exported: callers catch them from here
+)
+from referral.core.machines import (
+    TransitionNotAllowed as TransitionNotAllowed,
+)
+from referral.core.machines import flush_or_conflict, run_trigger
 from referral.core.types import utcnow
 from referral.extensions import db
 from referral.indicators.catalogue import ADULT_FORM, CHILD_FORM, catalogue
-from workflows.nrm import MACHINE, TRIGGERS, GuardFailed, Stage
+from workflows.nrm import MACHINE, TRIGGERS, Stage
 
 MAX_NOTE_LENGTH = 2000
 
@@ -38,15 +43,6 @@ MAX_NOTE_LENGTH = 2000
 # referrals are cancelled when a case closes): hook(user, case, trigger, details).
 after_transition_hooks: list = []
 YEAR_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-class TransitionNotAllowed(DomainError):
-    status = 409
-    code = "transition_not_allowed"
-
-
-class GuardRefused(DomainError):
-    """A guard of the state machine refused; the code names the rule."""
 
 
 class CaseNotFound(DomainError):
@@ -272,7 +268,7 @@ def update_case(user: User, case: Case, data: CaseInput, version: int | None = N
         # Consent rules differ for children and adults: what was recorded no longer applies.
         case.consent_status = "not_required" if case.is_child else None
         case.consent_recorded_at = utcnow()
-    _flush()
+    flush_or_conflict()
     if changes:
         record(
             "case.updated",
@@ -281,13 +277,6 @@ def update_case(user: User, case: Case, data: CaseInput, version: int | None = N
             actor=user,
         )
     return changes
-
-
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        raise Conflict(_("Someone else changed this case. Reload it and try again.")) from error
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -316,7 +305,7 @@ def log_indicator(
     )
     db.session.add(observation)
     case.updated_at = utcnow()  # bumps the version: the case changed
-    _flush()
+    flush_or_conflict()
     record(
         "indicator.logged",
         case_reference=case.reference,
@@ -338,7 +327,7 @@ def retract_indicator(user: User, case: Case, observation_id: int) -> IndicatorO
         raise NotAllowed(_("You may not retract this observation."))
     observation.retracted_at, observation.retracted_by = utcnow(), user
     case.updated_at = utcnow()
-    _flush()
+    flush_or_conflict()
     record(
         "indicator.retracted",
         case_reference=case.reference,
@@ -375,7 +364,7 @@ def record_consent(
     case.consent_status = status
     case.share_with_law_enforcement = bool(share_with_law_enforcement) and status == "given"
     case.consent_recorded_at = utcnow()
-    _flush()
+    flush_or_conflict()
     record(
         "consent.recorded",
         case_reference=case.reference,
@@ -422,16 +411,7 @@ def fire(
         reason=reason,
     )
     before = case.stage
-    try:
-        moved = MACHINE.events[trigger].trigger(case, data=data)
-    except MachineError as error:
-        raise TransitionNotAllowed(
-            _("This action is not possible at the case's current stage.")
-        ) from error
-    except GuardFailed as failed:
-        raise GuardRefused(failed.message, failed.code) from failed
-    if not moved:
-        raise TransitionNotAllowed(_("This action is not possible at the case's current stage."))
+    run_trigger(MACHINE, trigger, case, data)
     db.session.add(
         StageChange(
             case=case,
@@ -445,7 +425,7 @@ def fire(
             at=data.now,
         )
     )
-    _flush()
+    flush_or_conflict()
     details = {"trigger": trigger, "from": before.value, "to": case.stage.value}
     if data.outcome:
         details["outcome"] = data.outcome

@@ -6,16 +6,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
-from transitions import MachineError
 
 from referral.audit.trail import record
 from referral.auth.models import User
 from referral.cases import operations as case_ops
 from referral.cases import policy
 from referral.cases.models import Case
-from referral.cases.operations import GuardRefused, TransitionNotAllowed, screen
+from referral.cases.operations import screen
 from referral.core.exceptions import Conflict, DomainError, InvalidInput, NotAllowed
+from referral.core.machines import GuardRefused, flush_or_conflict, run_trigger
 from referral.core.types import utcnow
 from referral.extensions import db
 from referral.organisations.models import Organisation, OrganisationService, Service
@@ -23,7 +22,7 @@ from referral.permissions import Role
 from referral.referrals.email import queue_notification_email
 from referral.referrals.models import Notification, NotificationRead, ServiceReferral
 from referral.referrals.process import ReferralInput
-from workflows.nrm import GuardFailed, Stage
+from workflows.nrm import Stage
 from workflows.service_referral import ACTIONS, MACHINE, PROVIDER, ReferralStatus
 
 # Urgent needs may be met before the reasonable-grounds decision.
@@ -264,20 +263,7 @@ def act(
 
 
 def _run(referral: ServiceReferral, action: str, data: ReferralInput) -> None:
-    try:
-        moved = MACHINE.events[action].trigger(referral, data=data)
-    except MachineError as error:
-        raise TransitionNotAllowed(
-            _("This is not possible in the referral's current state.")
-        ) from error
-    except GuardFailed as failed:
-        raise GuardRefused(failed.message, failed.code) from failed
-    if not moved:
-        raise TransitionNotAllowed(_("This is not possible in the referral's current state."))
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        raise Conflict(_("Someone else changed this referral. Reload it and try again.")) from error
+    run_trigger(MACHINE, action, referral, data)
 
 
 def _check_capacity(referral: ServiceReferral) -> None:
@@ -354,10 +340,7 @@ def assign_owner(user: User, case: Case, owner_id: int | None) -> Case:
     old = case.owner_id
     case.owner = owner
     case.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        raise Conflict(_("Someone else changed this case. Reload it and try again.")) from error
+    flush_or_conflict()
     record(
         "case.owner_assigned",
         case_reference=case.reference,
