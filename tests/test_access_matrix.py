@@ -59,6 +59,8 @@ EXPECTED = {
     "referrals.assign_owner": COORDINATOR,
     "referrals.read_notification": EVERY_ROLE,
     "referrals.capacity": FRONTLINE,
+    "referrals.ask_for_information": COORDINATOR,
+    "referrals.answer_information_request": CASE_WORKERS,
     **API_EXPECTED,
 }
 
@@ -72,6 +74,7 @@ URL_VALUES = {
     # No such rows: an allowed role then meets a 404 from the object, never the gate's 403.
     "referral_id": 999999,
     "notification_id": 999999,
+    "request_id": 999999,
     "action": "accept",
     "trigger": "refer",
 }
@@ -83,6 +86,7 @@ PERSONAL = {
     "auth.change_password",
     "core.set_language",
     "referrals.read_notification",
+    "api.read_notification",
 }
 
 

@@ -203,3 +203,38 @@ def test_coordinators_deciding_at_once_one_wins_the_others_are_told(app, police_
     with app.app_context():
         case = db.session.scalar(select(Case).where(Case.reference == police_case))
         assert len(case.stage_changes) == 1
+
+
+def test_coordinator_asks_the_identifying_organisation_and_it_answers(app, police_case):
+    coordinator = _client(app, "coordinator")
+    page = f"/cases/{police_case}"
+    response = post_form(
+        coordinator, f"{page}/information", {"question": "Was an interpreter present?"}, page=page
+    )
+    assert response.status_code == 302
+    police = _client(app, "police")
+    home = police.get("/").get_data(as_text=True)
+    assert "Request for information to answer" in home
+    html = police.get(page).get_data(as_text=True)
+    request_id = re.search(r"/information/(\d+)/answer", html).group(1)
+    refused = post_form(
+        police,
+        f"{page}/information/{request_id}/answer",
+        {"answer": "call 8 912 345 67 89"},
+        page=page,
+    )
+    assert refused.status_code == 302
+    assert "Not answered yet" not in police.get(page).get_data(as_text=True)  # form still offered
+    post_form(
+        police,
+        f"{page}/information/{request_id}/answer",
+        {"answer": "Yes, for Romanian."},
+        page=page,
+    )
+    assert "Yes, for Romanian." in coordinator.get(page).get_data(as_text=True)
+    assert "Request for information to answer" not in police.get("/").get_data(as_text=True)
+    ngo = _client(app, "ngo")
+    assert (
+        post_form(ngo, f"{page}/information/{request_id}/answer", {"answer": "x"}).status_code
+        == 404
+    )

@@ -144,13 +144,18 @@ def _render_case(case: Case, indicator_form: IndicatorForm | None = None, status
 def _referrals_context(case: Case) -> dict:
     from referral.referrals.forms import OwnerForm
     from referral.referrals.models import ServiceReferral
-    from referral.referrals.operations import coordinators
+    from referral.referrals.operations import coordinators, information_requests
 
     query = select(ServiceReferral).where(ServiceReferral.case_id == case.id)
     sees_all = policy.is_coordinator(current_user) or current_user.can(Permission.AUDIT_VIEW)
     if not sees_all:
         query = query.where(ServiceReferral.organisation_id == current_user.organisation_id)
     context = {"referrals": db.session.scalars(query.order_by(ServiceReferral.id)).all()}
+    if sees_all or policy.of_identifying_organisation(current_user, case):
+        context["information_requests"] = information_requests(case)
+        context["can_answer"] = policy.is_frontline(current_user) and (
+            policy.of_identifying_organisation(current_user, case)
+        )
     if policy.is_coordinator(current_user):
         form = OwnerForm(user_id=str(case.owner_id or ""))
         form.user_id.choices = [SelectChoice("", "—")] + [

@@ -12,12 +12,13 @@ from referral.cases import policy
 from referral.cases.models import Case
 from referral.core.types import utcnow
 from referral.extensions import db
-from referral.referrals.models import ServiceReferral
+from referral.referrals.models import InformationRequest, ServiceReferral
 from workflows.nrm import Stage
 from workflows.service_referral import ReferralStatus
 
 KIND_LABELS = {
     "draft": _l("Not yet referred"),
+    "information_request": _l("Request for information to answer"),
     "rg_decision": _l("Reasonable-grounds decision to take"),
     "cg_decision": _l("Conclusive-grounds decision due"),
     "declined_referral": _l("Declined referral to re-route"),
@@ -35,6 +36,8 @@ NOTIFICATION_LABELS = {
     "referral.cancel": _l("Referral cancelled"),
     "case.reasonable_grounds": _l("Reasonable-grounds decision taken"),
     "case.conclusive_grounds": _l("Conclusive-grounds decision taken"),
+    "information.requested": _l("Request for information"),
+    "information.answered": _l("Request for information answered"),
 }
 
 
@@ -105,7 +108,27 @@ def _frontline_items(user: User) -> list[WorkItem]:
         )
         .order_by(Case.created_at)
     )
-    return [WorkItem("draft", c.reference, None, False, _case_url(c.reference)) for c in drafts]
+    items = [WorkItem("draft", c.reference, None, False, _case_url(c.reference)) for c in drafts]
+    questions = db.session.scalars(
+        select(InformationRequest)
+        .join(Case)
+        .where(
+            Case.identifying_organisation_id == user.organisation_id,
+            InformationRequest.answered_at.is_(None),
+        )
+        .order_by(InformationRequest.id)
+    )
+    items += [
+        WorkItem(
+            "information_request",
+            q.case.reference,
+            q.asked_at,
+            False,
+            _case_url(q.case.reference) + "#information",
+        )
+        for q in questions
+    ]
+    return items
 
 
 def _coordinator_items(now: datetime) -> list[WorkItem]:

@@ -59,6 +59,23 @@ class ServiceReferral(ReferralProcess, db.Model):
         return self.status in (ReferralStatus.PENDING, ReferralStatus.ACCEPTED)
 
 
+class InformationRequest(db.Model):
+    """A coordinator asks the identifying organisation for more about a case (screened text)."""
+
+    __tablename__ = "information_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(lazy="joined")
+
+
 class Notification(db.Model):
     """Something arrived for an organisation; each of its users marks it read for themselves."""
 

@@ -20,7 +20,12 @@ from referral.extensions import db
 from referral.organisations.models import Organisation, OrganisationService, Service
 from referral.permissions import Role
 from referral.referrals.email import queue_notification_email
-from referral.referrals.models import Notification, NotificationRead, ServiceReferral
+from referral.referrals.models import (
+    InformationRequest,
+    Notification,
+    NotificationRead,
+    ServiceReferral,
+)
 from referral.referrals.process import ReferralInput
 from workflows.nrm import Stage
 from workflows.service_referral import ACTIONS, MACHINE, PROVIDER, ReferralStatus
@@ -356,6 +361,66 @@ def coordinators() -> list[User]:
             select(User)
             .where(User.role == Role.COORDINATOR, User.active.is_(True))
             .order_by(User.email)
+        )
+    )
+
+
+# --- requests for information ----------------------------------------------------------------
+
+
+def ask_for_information(user: User, case: Case, question: str | None) -> InformationRequest:
+    if not policy.is_coordinator(user):
+        raise NotAllowed(_("Only coordinators ask for information."))
+    text = screen("question", question)
+    if not text:
+        raise InvalidInput("question", _("Write the question."), "question_required")
+    request = InformationRequest(case=case, question=text, asked_by_id=user.id, asked_at=utcnow())
+    db.session.add(request)
+    db.session.flush()
+    record(
+        "information.requested",
+        case_reference=case.reference,
+        details={"request": request.id},
+        actor=user,
+    )
+    notify(case.identifying_organisation_id, "information.requested", case.reference, None)
+    return request
+
+
+def answer_information_request(
+    user: User, case: Case, request_id: int, answer: str | None
+) -> InformationRequest:
+    request = db.session.get(InformationRequest, request_id)
+    if request is None or request.case_id != case.id:
+        raise ReferralNotFound(_("No such request."))
+    if not (policy.is_frontline(user) and policy.of_identifying_organisation(user, case)):
+        raise NotAllowed(_("The identifying organisation answers this request."))
+    if request.answered_at is not None:
+        raise Conflict(_("This request has already been answered."), "already_answered")
+    text = screen("answer", answer)
+    if not text:
+        raise InvalidInput("answer", _("Write the answer."), "answer_required")
+    request.answer, request.answered_by_id, request.answered_at = text, user.id, utcnow()
+    db.session.flush()
+    record(
+        "information.answered",
+        case_reference=case.reference,
+        details={"request": request.id},
+        actor=user,
+    )
+    asker_org = db.session.scalar(
+        select(User.organisation_id).where(User.id == request.asked_by_id)
+    )
+    notify(asker_org, "information.answered", case.reference, None)
+    return request
+
+
+def information_requests(case: Case) -> list[InformationRequest]:
+    return list(
+        db.session.scalars(
+            select(InformationRequest)
+            .where(InformationRequest.case_id == case.id)
+            .order_by(InformationRequest.id)
         )
     )
 

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from referral.cases import policy
 from referral.cases.operations import GuardRefused, get_visible_case
 from referral.core.access import requires
-from referral.core.exceptions import DomainError, InvalidInput
+from referral.core.exceptions import Conflict, DomainError, InvalidInput
 from referral.core.forms import show_errors
 from referral.extensions import db
 from referral.organisations.models import SERVICE_LABELS, Service
@@ -155,6 +155,40 @@ def assign_owner(reference: str):
     else:
         flash(_("Case owner assigned."), "success")
     return redirect(url_for("cases.show", reference=reference))
+
+
+@bp.route("/cases/<reference>/information", methods=["POST"])
+@requires(Permission.CASE_DECIDE)
+def ask_for_information(reference: str):
+    case = get_visible_case(current_user, reference)
+    try:
+        ops.ask_for_information(current_user, case, request.form.get("question"))
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(
+            _(
+                "Question sent to %(organisation)s.",
+                organisation=case.identifying_organisation.name,
+            ),
+            "success",
+        )
+    return redirect(url_for("cases.show", reference=reference, _anchor="information"))
+
+
+@bp.route("/cases/<reference>/information/<int:request_id>/answer", methods=["POST"])
+@requires(Permission.CASE_WORK)
+def answer_information_request(reference: str, request_id: int):
+    case = get_visible_case(current_user, reference)
+    try:
+        ops.answer_information_request(current_user, case, request_id, request.form.get("answer"))
+    except (InvalidInput, Conflict) as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("Answer sent."), "success")
+    return redirect(url_for("cases.show", reference=reference, _anchor="information"))
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
