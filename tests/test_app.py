@@ -107,3 +107,25 @@ def test_language_chosen_on_the_sign_in_page_stays_after_signing_in(app, client,
     other = app.test_client()
     login(other, ROLE_EMAILS["police"])
     assert 'lang="ru"' in other.get("/").get_data(as_text=True)
+
+
+def test_a_server_error_page_says_nothing_about_the_system(tmp_path, database_url):
+    app = create_app(
+        "config.Config",
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SECRET_KEY="x" * 32,
+    )
+
+    from referral.core.access import public
+
+    @app.route("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret internals: password=hunter2")
+
+    response = app.test_client().get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in html
+    assert "hunter2" not in html and "RuntimeError" not in html and "Traceback" not in html
