@@ -42,6 +42,8 @@ MAX_NOTE_LENGTH = 2000
 # Other features react to a transition inside the same unit of work (e.g. service
 # referrals are cancelled when a case closes): hook(user, case, trigger, details).
 after_transition_hooks: list = []
+# ... and to a change of consent: hook(user, case).
+after_consent_hooks: list = []
 YEAR_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -377,6 +379,8 @@ def record_consent(
         },
         actor=user,
     )
+    for hook in after_consent_hooks:
+        hook(user, case)
     return case
 
 

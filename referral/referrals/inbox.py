@@ -167,7 +167,10 @@ def _coordinator_items(now: datetime) -> list[WorkItem]:
         )
         for r in db.session.scalars(
             select(ServiceReferral)
+            .join(Case)
             .where(ServiceReferral.status == ReferralStatus.DECLINED)
+            # Only where a new referral is still possible: an open case.
+            .where(Case.stage.in_([Stage.REFERRED, Stage.RECOVERY, Stage.REHABILITATION]))
             .where(~_rerouted(ServiceReferral))
         )
     ]

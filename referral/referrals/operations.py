@@ -18,7 +18,7 @@ from referral.core.machines import GuardRefused, flush_or_conflict, run_trigger
 from referral.core.types import utcnow
 from referral.extensions import db
 from referral.organisations.models import Organisation, OrganisationService, Service
-from referral.permissions import Role
+from referral.permissions import Permission, Role
 from referral.referrals.email import queue_notification_email
 from referral.referrals.models import (
     InformationRequest,
@@ -63,9 +63,8 @@ def is_provider_user(user: User, referral: ServiceReferral) -> bool:
 
 
 def can_see_referral(user: User, referral: ServiceReferral) -> bool:
-    if user.role == Role.ADMIN:
-        return False
-    return is_provider_user(user, referral) or policy.can_view(user, referral.case)
+    """The same need-to-know as the case: providers while the referral lets them see it."""
+    return policy.can_view(user, referral.case)
 
 
 # --- capacity -------------------------------------------------------------------------------
@@ -300,21 +299,43 @@ def cancel_open_referrals(user: User, case: Case, reason: str) -> int:
         )
     ).all()
     for referral in open_referrals:
-        _run(referral, "cancel", ReferralInput(now=utcnow(), actor_id=user.id, reason=reason))
-        record(
-            "referral.cancelled",
-            case_reference=case.reference,
-            details={"referral": referral.id, "service": referral.service, "reason_code": reason},
-            actor=user,
-        )
-        notify(
-            referral.organisation_id,
-            "referral.cancel",
-            case.reference,
-            referral.id,
-            {"service": referral.service},
-        )
+        _cancel(user, case, referral, reason)
     return len(open_referrals)
+
+
+def _cancel(user: User, case: Case, referral: ServiceReferral, reason: str) -> None:
+    """Cancelled by the system for a coded reason (case closed, consent changed)."""
+    _run(referral, "cancel", ReferralInput(now=utcnow(), actor_id=user.id, reason=reason))
+    record(
+        "referral.cancelled",
+        case_reference=case.reference,
+        details={"referral": referral.id, "service": referral.service, "reason_code": reason},
+        actor=user,
+    )
+    notify(
+        referral.organisation_id,
+        "referral.cancel",
+        case.reference,
+        referral.id,
+        {"service": referral.service},
+    )
+
+
+def _after_consent(user: User, case: Case) -> None:
+    """Without the person's agreement, law enforcement's open referrals end at once."""
+    if case.share_with_law_enforcement:
+        return
+    for referral in db.session.scalars(
+        select(ServiceReferral).where(
+            ServiceReferral.case_id == case.id,
+            ServiceReferral.status.in_([ReferralStatus.PENDING, ReferralStatus.ACCEPTED]),
+        )
+    ).all():
+        if referral.organisation.is_law_enforcement:
+            _cancel(user, case, referral, "consent_scope")
+
+
+case_ops.after_consent_hooks.append(_after_consent)
 
 
 def _after_case_transition(user: User, case: Case, trigger: str, details: dict) -> None:
@@ -451,6 +472,8 @@ def notify(
 
 
 def unread_notifications(user: User, limit: int = 50) -> list[Notification]:
+    if not user.can(Permission.CASE_VIEW):
+        return []  # notices name cases: not for administrators
     read = select(NotificationRead.notification_id).where(NotificationRead.user_id == user.id)
     return list(
         db.session.scalars(
