@@ -447,3 +447,11 @@ def test_truncate_is_refused_on_postgresql(app, police_case):
         db.engine.begin() as conn,
     ):
         conn.execute(text("TRUNCATE audit_entries"))
+
+
+def test_a_search_that_cannot_be_understood_shows_why_instead_of_everything(app, police_case):
+    auditor = _client(app, "auditor")
+    response = auditor.get("/audit?since=yesterday")
+    assert response.status_code == 422
+    assert "0 entries" in response.get_data(as_text=True)
+    assert auditor.get("/audit/export.csv?since=yesterday").status_code == 400

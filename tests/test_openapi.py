@@ -53,7 +53,7 @@ def _described(document) -> set[tuple[str, str]]:
 
 def test_the_document_describes_exactly_the_routes_served(app, document):
     assert _described(document) == _served(app)
-    assert len(_served(app)) == 12
+    assert len(_served(app)) == 25
 
 
 def test_operation_ids_are_the_endpoint_names(app, document):

@@ -5,19 +5,31 @@ from functools import cache
 from pydantic import BaseModel
 
 from referral.api.schemas import (
+    AUDIT_PER_PAGE,
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     CaseCreate,
     CaseUpdate,
     ConsentUpdate,
     IndicatorCreate,
+    OwnerUpdate,
+    ReferralAccept,
+    ReferralCancel,
+    ReferralComplete,
+    ReferralCreate,
+    ReferralDecline,
     TransitionRequest,
 )
 from referral.cases.vocabulary import AGE_BANDS, CONSENT_STATUSES, EXPLOITATION_TYPES
+from referral.organisations.models import Service
+from referral.referrals.inbox import KIND_LABELS, NOTIFICATION_LABELS
+from referral.referrals.process import OUTCOMES
 from workflows.nrm import TRIGGERS, Stage
+from workflows.service_referral import ReferralStatus
 
 REF = "#/components/schemas/"
 STAGES = [s.value for s in Stage]
+REFERRAL_STATUSES = [s.value for s in ReferralStatus]
 
 
 def _ref(name: str) -> dict:
@@ -42,6 +54,7 @@ BOOLEAN = {"type": "boolean"}
 DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC."}
 N_STRING = _nullable(STRING)
+N_INTEGER = _nullable(INTEGER)
 N_DATE = _nullable(DATE)
 N_DATE_TIME = _nullable(DATE_TIME)
 
@@ -52,6 +65,29 @@ def _body_schema(model: type[BaseModel]) -> dict:
     return schema
 
 
+def _page_of(item: str) -> dict:
+    return _object(
+        {
+            "items": {"type": "array", "items": _ref(item)},
+            "total": INTEGER,
+            "page": INTEGER,
+            "per_page": INTEGER,
+        }
+    )
+
+
+AUDIT_ENTRY = {
+    "seq": {**INTEGER, "description": "Position in the hash chain, from 1."},
+    "at": DATE_TIME,
+    "actor": {**N_INTEGER, "description": "User id; null for the system."},
+    "actor_email": N_STRING,
+    "role": {**STRING, "description": "The actor's role at the time, or system."},
+    "organisation": {**N_INTEGER, "description": "The actor's organisation id at the time."},
+    "organisation_name": N_STRING,
+    "action": {**STRING, "description": "e.g. case.created, case.viewed, referral.accepted."},
+    "details": {"type": "object", "description": "The coded details, as stored and hashed."},
+}
+
 SCHEMAS: dict[str, dict] = {
     "Error": _object(
         {
@@ -60,7 +96,8 @@ SCHEMAS: dict[str, dict] = {
                     "code": {
                         **STRING,
                         "description": "Stable, e.g. unknown_field, invalid_input, "
-                        "identifying_data, transition_not_allowed, consent_required, conflict.",
+                        "identifying_data, transition_not_allowed, consent_required, conflict, "
+                        "consent_scope, service_not_offered, capacity_exhausted.",
                     },
                     "message": {**STRING, "description": "For people, in their language."},
                     "fields": {
@@ -200,6 +237,16 @@ SCHEMAS: dict[str, dict] = {
                 "items": {"type": "string", "enum": list(TRIGGERS)},
                 "description": "What the caller may do now.",
             },
+            "owner": {
+                **_nullable(_object({"id": INTEGER, "email": STRING})),
+                "description": "The coordinator who owns the case.",
+            },
+            "service_referrals": {
+                "type": "array",
+                "items": _ref("ServiceReferral"),
+                "description": "All of them for coordinators and auditors; for others, those "
+                "sent to their organisation.",
+            },
         }
     ),
     "CaseList": _object(
@@ -260,22 +307,111 @@ SCHEMAS: dict[str, dict] = {
             },
         }
     ),
+    "AuditEntry": _object(AUDIT_ENTRY),
+    "AuditSearchEntry": _object(
+        {**AUDIT_ENTRY, "case": {**N_STRING, "description": "The case reference, if any."}}
+    ),
+    "CaseHistory": _object(
+        {"items": {"type": "array", "items": _ref("AuditEntry"), "description": "Oldest first."}}
+    ),
+    "AuditSearchResult": _page_of("AuditSearchEntry"),
+    "AuditVerification": {
+        "oneOf": [
+            _object({"ok": {"const": True}, "entries": INTEGER}),
+            _object(
+                {
+                    "ok": {"const": False},
+                    "first_bad_seq": INTEGER,
+                    "problem": {
+                        **STRING,
+                        "description": "e.g. entry_altered, entry_missing, chain_broken, "
+                        "column_differs, tail_missing.",
+                    },
+                }
+            ),
+        ]
+    },
+    "ServiceReferral": _object(
+        {
+            "id": INTEGER,
+            "case": {**STRING, "description": "The case reference."},
+            "service": {"type": "string", "enum": [s.value for s in Service]},
+            "organisation": _ref("OrganisationRef"),
+            "status": {"type": "string", "enum": REFERRAL_STATUSES},
+            "version": {**INTEGER, "description": "Send it back to refuse lost updates."},
+            "note": N_STRING,
+            "respond_by": DATE_TIME,
+            "created_at": DATE_TIME,
+            "answered_at": N_DATE_TIME,
+            "decline_reason": N_STRING,
+            "completed_at": N_DATE_TIME,
+            "outcome": _nullable({"type": "string", "enum": list(OUTCOMES)}),
+            "outcome_note": N_STRING,
+            "cancelled_at": N_DATE_TIME,
+            "cancel_reason": N_STRING,
+            "overdue": {**BOOLEAN, "description": "Pending after respond_by."},
+        }
+    ),
+    "ServiceReferralList": _page_of("ServiceReferral"),
+    "WorkItem": _object(
+        {
+            "kind": {"type": "string", "enum": list(KIND_LABELS)},
+            "label": {**STRING, "description": "In the user's language."},
+            "case": STRING,
+            "referral_id": N_INTEGER,
+            "service": N_STRING,
+            "due": {**N_STRING, "description": "A date, or a date and time (ISO 8601)."},
+            "overdue": BOOLEAN,
+        }
+    ),
+    "Notification": _object(
+        {
+            "id": INTEGER,
+            "kind": {"type": "string", "enum": list(NOTIFICATION_LABELS)},
+            "case": N_STRING,
+            "referral_id": N_INTEGER,
+            "created_at": DATE_TIME,
+            "details": {"type": "object"},
+        }
+    ),
+    "Inbox": _object(
+        {
+            "items": {
+                "type": "array",
+                "items": _ref("WorkItem"),
+                "description": "What needs the caller; overdue first, then soonest due.",
+            },
+            "notifications": {
+                "type": "array",
+                "items": _ref("Notification"),
+                "description": "Unread notifications for the caller's organisation, newest first.",
+            },
+        }
+    ),
     "CaseCreate": _body_schema(CaseCreate),
     "CaseUpdate": _body_schema(CaseUpdate),
     "IndicatorCreate": _body_schema(IndicatorCreate),
     "ConsentUpdate": _body_schema(ConsentUpdate),
     "TransitionRequest": _body_schema(TransitionRequest),
+    "ReferralCreate": _body_schema(ReferralCreate),
+    "ReferralAccept": _body_schema(ReferralAccept),
+    "ReferralDecline": _body_schema(ReferralDecline),
+    "ReferralComplete": _body_schema(ReferralComplete),
+    "ReferralCancel": _body_schema(ReferralCancel),
+    "OwnerUpdate": _body_schema(OwnerUpdate),
 }
 
 ERRORS = {
     "400": "The body is not a JSON object.",
     "401": "No valid bearer token (or session).",
     "403": "The caller's role or organisation does not allow this.",
-    "404": "No such case, or the caller may not see it.",
-    "409": "The action is not possible at this stage (transition_not_allowed), or the "
-    "case changed since the version given (conflict).",
+    "404": "No such case, referral or notification, or the caller may not see it.",
+    "409": "The action is not possible at this stage or status (transition_not_allowed), "
+    "the provider has no free place (capacity_exhausted), or the record changed since the "
+    "version given (conflict).",
     "422": "A field is unknown (unknown_field), invalid (invalid_input), identifying "
-    "(identifying_data), or a rule of the process refused (the guard's code).",
+    "(identifying_data), or a rule of the process refused (the guard's code, e.g. "
+    "consent_scope, service_not_offered).",
 }
 
 
@@ -286,13 +422,14 @@ def _json(schema: dict, description: str) -> dict:
 def _operation(
     operation_id: str,
     summary: str,
-    ok: tuple[str, dict, str],
+    ok: tuple[str, dict | None, str],
     errors: tuple[str, ...],
     body: str | None = None,
     parameters: list[dict] | None = None,
+    optional_body: bool = False,
 ) -> dict:
     status, schema, description = ok
-    responses = {status: _json(schema, description)}
+    responses = {status: _json(schema, description) if schema else {"description": description}}
     for code in ("401", "403", *errors):
         responses[code] = {"$ref": f"#/components/responses/E{code}"}
     operation: dict = {"operationId": operation_id, "summary": summary, "responses": responses}
@@ -300,7 +437,7 @@ def _operation(
         operation["parameters"] = parameters
     if body:
         operation["requestBody"] = {
-            "required": True,
+            "required": not optional_body,
             "content": {"application/json": {"schema": _ref(body)}},
         }
     return operation
@@ -324,6 +461,162 @@ REFERENCE = {
     "description": "The case reference, e.g. NRM-2026-ABCD2345.",
 }
 OBSERVATION_ID = {"name": "observation_id", "in": "path", "required": True, "schema": INTEGER}
+REFERRAL_ID = {"name": "referral_id", "in": "path", "required": True, "schema": INTEGER}
+NOTIFICATION_ID = {"name": "notification_id", "in": "path", "required": True, "schema": INTEGER}
+PAGE = _query("page", {**INTEGER, "minimum": 1, "default": 1}, "From 1.")
+
+
+def _per_page(default: int) -> dict:
+    return _query(
+        "per_page",
+        {**INTEGER, "minimum": 1, "maximum": MAX_PER_PAGE, "default": default},
+        "Items per page.",
+    )
+
+
+def _referral_action(operation_id: str, summary: str, body: str, optional: bool = False):
+    return {
+        "parameters": [REFERRAL_ID],
+        "post": _operation(
+            operation_id,
+            summary,
+            ("200", _ref("ServiceReferral"), "The referral."),
+            ("400", "404", "409", "422"),
+            body=body,
+            optional_body=optional,
+        ),
+    }
+
+
+def _referral_paths() -> dict:
+    referral = (_ref("ServiceReferral"), "The referral.")
+    return {
+        "/api/v1/cases/{reference}/service-referrals": {
+            "parameters": [REFERENCE],
+            "post": _operation(
+                "create_referral",
+                "Refer the person to a service provider (coordinators). Law enforcement only "
+                "with the person's consent to share (consent_scope).",
+                ("201", *referral),
+                ("400", "404", "422"),
+                body="ReferralCreate",
+            ),
+        },
+        "/api/v1/service-referrals": {
+            "get": _operation(
+                "list_referrals",
+                "Referrals sent to the caller's organisation; all of them for coordinators "
+                "and auditors. Newest first.",
+                ("200", _ref("ServiceReferralList"), "One page of referrals."),
+                ("422",),
+                parameters=[
+                    _query(
+                        "status", {"type": "string", "enum": REFERRAL_STATUSES}, "Only this one."
+                    ),
+                    PAGE,
+                    _per_page(DEFAULT_PER_PAGE),
+                ],
+            )
+        },
+        "/api/v1/service-referrals/{referral_id}": {
+            "parameters": [REFERRAL_ID],
+            "get": _operation(
+                "get_referral",
+                "One referral (403 when it is addressed to another organisation).",
+                ("200", *referral),
+                ("404",),
+            ),
+        },
+        "/api/v1/service-referrals/{referral_id}/accept": _referral_action(
+            "accept_referral",
+            "Accept (the provider organisation); takes a place if capacity is stated.",
+            "ReferralAccept",
+            optional=True,
+        ),
+        "/api/v1/service-referrals/{referral_id}/decline": _referral_action(
+            "decline_referral",
+            "Decline, with a reason (the provider organisation).",
+            "ReferralDecline",
+        ),
+        "/api/v1/service-referrals/{referral_id}/complete": _referral_action(
+            "complete_referral",
+            "Record the service as completed, with its outcome (the provider organisation).",
+            "ReferralComplete",
+        ),
+        "/api/v1/service-referrals/{referral_id}/cancel": _referral_action(
+            "cancel_referral",
+            "Cancel a pending or accepted referral (coordinators).",
+            "ReferralCancel",
+        ),
+        "/api/v1/cases/{reference}/owner": {
+            "parameters": [REFERENCE],
+            "put": _operation(
+                "assign_owner",
+                "Assign the case to a coordinator (coordinators).",
+                ("200", _ref("Case"), "The case, as the caller may see it."),
+                ("400", "404", "409", "422"),
+                body="OwnerUpdate",
+            ),
+        },
+        "/api/v1/inbox": {
+            "get": _operation(
+                "inbox",
+                "The caller's work (what needs them, with due dates) and unread notifications.",
+                ("200", _ref("Inbox"), "The inbox."),
+                (),
+            )
+        },
+        "/api/v1/notifications/{notification_id}/read": {
+            "parameters": [NOTIFICATION_ID],
+            "post": _operation(
+                "read_notification",
+                "Mark a notification of the caller's organisation read, for the caller.",
+                ("204", None, "Marked read."),
+                ("404",),
+            ),
+        },
+    }
+
+
+def _audit_paths() -> dict:
+    moment = "A date (YYYY-MM-DD) or an ISO 8601 date and time; UTC when no zone is given."
+    return {
+        "/api/v1/cases/{reference}/history": {
+            "parameters": [REFERENCE],
+            "get": _operation(
+                "case_history",
+                "Everything the audit trail holds about a case (coordinators and auditors).",
+                ("200", _ref("CaseHistory"), "The entries, oldest first."),
+                ("404",),
+            ),
+        },
+        "/api/v1/audit": {
+            "get": _operation(
+                "audit_search",
+                "Search the audit trail (auditors). Newest first.",
+                ("200", _ref("AuditSearchResult"), "One page of entries."),
+                ("422",),
+                parameters=[
+                    _query("case", STRING, "Only entries about this case reference."),
+                    _query("user", STRING, "Only this actor: a user id or an email address."),
+                    _query("organisation", {**INTEGER, "minimum": 1}, "Only this organisation."),
+                    _query("action", STRING, "Only this action, e.g. case.viewed."),
+                    _query("from", STRING, f"From this moment. {moment}"),
+                    _query("to", STRING, f"Up to this moment, inclusive. {moment}"),
+                    PAGE,
+                    _per_page(AUDIT_PER_PAGE),
+                ],
+            )
+        },
+        "/api/v1/audit/verify": {
+            "get": _operation(
+                "audit_verify",
+                "Verify the whole hash chain now (auditors); the run is recorded.",
+                ("200", _ref("AuditVerification"), "The outcome."),
+                (),
+            )
+        },
+    }
 
 
 def _paths() -> dict:
@@ -443,6 +736,8 @@ def _paths() -> dict:
                 (),
             )
         },
+        **_audit_paths(),
+        **_referral_paths(),
     }
 
 

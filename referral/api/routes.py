@@ -1,8 +1,10 @@
 """JSON API v1. Token (or session) authentication; the same operations and checks as the pages.
 
 Each view parses its input, calls one operation and serializes the result. Operations
-raise DomainError subclasses; the handler below rolls back and answers
-{"error": {"code", "message", "fields"?}}. The request's unit of work commits.
+raise DomainError subclasses; the app's handler (referral.core.errors) rolls back and
+answers {"error": {"code", "message", "fields"?}}. The request's unit of work commits.
+The views of the audit trail (audit.py) and of service referrals (referrals.py) are on
+the same blueprint, imported at the end of this module.
 """
 
 from flask import Blueprint, jsonify, url_for
@@ -37,7 +39,8 @@ from workflows.nrm import TRIGGERS
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _case_json(case, status: int = 200):
+def case_json(case, status: int = 200):
+    """The case as the caller may see it (also used by the views in referrals.py)."""
     return jsonify(serializers.case_detail(current_user, case)), status
 
 
@@ -71,7 +74,7 @@ def list_cases():
 def create_case():
     body = parse_body(CaseCreate)
     case = operations.create_case(current_user, CaseInput(**body.model_dump()))
-    response, status = _case_json(case, 201)
+    response, status = case_json(case, 201)
     response.headers["Location"] = url_for("api.get_case", reference=case.reference)
     return response, status
 
@@ -81,7 +84,7 @@ def create_case():
 def get_case(reference: str):
     case = operations.get_visible_case(current_user, reference)
     record("case.viewed", case_reference=case.reference, details={"via": "api"})
-    return _case_json(case)
+    return case_json(case)
 
 
 @bp.patch("/cases/<reference>")
@@ -100,7 +103,7 @@ def update_case(reference: str):
         "identified_on": case.identified_on,
     }
     operations.update_case(current_user, case, CaseInput(**{**current, **given}), body.version)
-    return _case_json(case)
+    return case_json(case)
 
 
 # --- indicators, consent and the steps of the process ---------------------------------------
@@ -133,7 +136,7 @@ def record_consent(reference: str):
     operations.record_consent(
         current_user, case, body.status, body.share_with_law_enforcement, body.version
     )
-    return _case_json(case)
+    return case_json(case)
 
 
 @bp.post("/cases/<reference>/transitions")
@@ -146,7 +149,7 @@ def transition(reference: str):
         # Tell the client rather than silently drop what it sent.
         raise InvalidInput("reason", _("This step takes no reason. Remove it."))
     operations.fire(current_user, case, body.trigger, body.outcome, body.reason, body.version)
-    return _case_json(case)
+    return case_json(case)
 
 
 # --- reference data -------------------------------------------------------------------------
@@ -175,3 +178,7 @@ def workflow():
 @requires(Permission.USE_APP)
 def openapi():
     return jsonify(openapi_document())
+
+
+# Views of the audit trail and of service referrals, on this blueprint (registered with it).
+from referral.api import audit, referrals  # noqa: E402, F401

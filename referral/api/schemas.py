@@ -6,14 +6,17 @@ models check shapes and types only; the operations check the values (one rule fo
 pages and the API alike).
 """
 
-from typing import Any, TypeVar
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, TypeVar
 
 from flask import request
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from referral.core.exceptions import DomainError, InvalidInput
 from workflows.nrm import Stage
+from workflows.service_referral import ReferralStatus
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 25
@@ -78,6 +81,51 @@ class TransitionRequest(Body):
     version: int | None = Field(default=None, description="The version the client last saw.")
 
 
+def _utc(value: datetime) -> datetime:
+    """A date and time without a zone is taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSON has no date type: this one field accepts ISO 8601 text despite the strict models.
+IsoDateTime = Annotated[datetime, Field(strict=False), AfterValidator(_utc)]
+
+
+class ReferralCreate(Body):
+    organisation_id: int = Field(description="The provider organisation (see /organisations).")
+    service: str = Field(description="A service the organisation offers, e.g. shelter.")
+    note: str | None = Field(
+        default=None, description="Optional note for the provider, screened for identifiers."
+    )
+    respond_by: IsoDateTime | None = Field(
+        default=None,
+        description="When the answer is due (ISO 8601; UTC if no zone). Default: per settings.",
+    )
+
+
+class ReferralAccept(Body):
+    version: int | None = Field(default=None, description="The version the client last saw.")
+
+
+class ReferralDecline(Body):
+    reason: str = Field(description="Why the provider declines; screened for identifiers.")
+    version: int | None = Field(default=None, description="The version the client last saw.")
+
+
+class ReferralComplete(Body):
+    outcome: str = Field(description="delivered, partially or not_delivered.")
+    note: str | None = Field(default=None, description="Optional note, screened.")
+    version: int | None = Field(default=None, description="The version the client last saw.")
+
+
+class ReferralCancel(Body):
+    reason: str = Field(description="Why the coordinator cancels; screened for identifiers.")
+    version: int | None = Field(default=None, description="The version the client last saw.")
+
+
+class OwnerUpdate(Body):
+    user_id: int = Field(description="An active coordinator's user id.")
+
+
 class CaseListQuery(BaseModel):
     """The query string of the case list; values arrive as text and are converted."""
 
@@ -89,6 +137,54 @@ class CaseListQuery(BaseModel):
     needs_my_action: bool = False
     page: int = Field(default=1, ge=1)
     per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+
+
+class ReferralListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ReferralStatus | None = None
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+
+
+AUDIT_PER_PAGE = 50
+
+
+class AuditQuery(BaseModel):
+    """The audit search; `from` and `to` are checked by `moment` (dates or date and time)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case: str | None = Field(default=None, max_length=32)
+    user: str | None = Field(default=None, max_length=254)
+    organisation: int | None = Field(default=None, ge=1)
+    action: str | None = Field(default=None, max_length=60)
+    since: str | None = Field(default=None, alias="from", max_length=40)
+    until: str | None = Field(default=None, alias="to", max_length=40)
+    page: int = Field(default=1, ge=1)
+    per_page: int = Field(default=AUDIT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+
+
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def moment(name: str, value: str | None, *, end: bool = False) -> datetime | None:
+    """A bound of a time range, in UTC. A day starts at midnight; as an end (`to`) it is
+    inclusive: the bound is the next midnight, or just after the instant given."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if DAY.match(text):
+            start = datetime.combine(date.fromisoformat(text), time.min, UTC)
+            return start + timedelta(days=1) if end else start
+        instant = _utc(datetime.fromisoformat(text))
+        return instant + timedelta(microseconds=1) if end else instant
+    except (ValueError, OverflowError):  # not a date, or beyond year 9999
+        raise InvalidInput(
+            name,
+            _("Give a date (YYYY-MM-DD) or a date and time (ISO 8601, e.g. 2026-03-01T09:30Z)."),
+        ) from None
 
 
 class NotJson(DomainError):
@@ -120,6 +216,8 @@ def _message(error: dict[str, Any]) -> str:
         return _("Give a number of at least %(n)s.", n=ctx.get("ge"))
     if kind == "less_than_equal":
         return _("Give a number of at most %(n)s.", n=ctx.get("le"))
+    if kind.startswith("datetime"):
+        return _("Give a date and time (ISO 8601, e.g. 2026-03-01T09:30Z).")
     if kind == "enum":
         return _("Choose one of: %(values)s.", values=ctx.get("expected", ""))
     return _("This value is not valid.")
@@ -146,8 +244,13 @@ def validate(model: type[M], data: Any) -> M:
         raise _refusal(error) from None
 
 
-def parse_body(model: type[M]) -> M:
-    """The request's JSON object as `model`, or a DomainError the API answers with."""
+def parse_body(model: type[M], *, optional: bool = False) -> M:
+    """The request's JSON object as `model`, or a DomainError the API answers with.
+
+    With `optional`, an empty body counts as {} (for actions whose fields are all optional).
+    """
+    if optional and not request.get_data(cache=True):
+        return validate(model, {})
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise NotJson(_("Send a JSON object, with the Content-Type application/json."))

@@ -1,17 +1,26 @@
 """Cases and reference data as JSON, shown to one user: need-to-know applies field by field."""
 
+import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from referral.audit.models import AuditEntry
 from referral.auth.models import User
 from referral.cases import policy
 from referral.cases.assessment import assess
 from referral.cases.models import Case, IndicatorObservation, StageChange
 from referral.cases.operations import indicator_form
 from referral.cases.vocabulary import country_name
+from referral.core.types import utcnow
+from referral.extensions import db
 from referral.indicators.catalogue import Catalogue, catalogue
 from referral.organisations.models import Organisation
+from referral.referrals.models import Notification, ServiceReferral
+from referral.referrals.operations import visible_referrals
+from workflows.service_referral import ReferralStatus
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -140,7 +149,79 @@ def case_detail(user: User, case: Case) -> dict:
         },
         "stage_history": [stage_change(c) for c in case.stage_changes],
         "allowed_triggers": policy.allowed_triggers(user, case),
+        "owner": {"id": case.owner.id, "email": case.owner.email} if case.owner else None,
+        "service_referrals": [service_referral(r) for r in _case_referrals(user, case)],
     }
+
+
+def _case_referrals(user: User, case: Case) -> Sequence[ServiceReferral]:
+    query = visible_referrals(user, case=case)
+    return db.session.scalars(query.order_by(ServiceReferral.id)).all()
+
+
+def service_referral(referral: ServiceReferral, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    return {
+        "id": referral.id,
+        "case": referral.case.reference,
+        "service": referral.service,
+        "organisation": organisation_ref(referral.organisation),
+        "status": referral.status.value,
+        "version": referral.version,
+        "note": referral.note,
+        "respond_by": timestamp(referral.respond_by),
+        "created_at": timestamp(referral.created_at),
+        "answered_at": timestamp(referral.answered_at),
+        "decline_reason": referral.decline_reason,
+        "completed_at": timestamp(referral.completed_at),
+        "outcome": referral.outcome,
+        "outcome_note": referral.outcome_note,
+        "cancelled_at": timestamp(referral.cancelled_at),
+        "cancel_reason": referral.cancel_reason,
+        "overdue": referral.status == ReferralStatus.PENDING and referral.respond_by < now,
+    }
+
+
+def notification(item: Notification) -> dict:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "case": item.case_reference,
+        "referral_id": item.referral_id,
+        "created_at": timestamp(item.created_at),
+        "details": item.details or {},
+    }
+
+
+def audit_entries(entries: Sequence[AuditEntry], *, with_case: bool = False) -> list[dict]:
+    """Entries with who and which organisation by id and by name; details as stored (coded)."""
+    user_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    org_ids = {e.organisation_id for e in entries if e.organisation_id is not None}
+    emails = dict(
+        db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
+    )
+    names = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+        ).all()
+    )
+    rows = []
+    for entry in entries:
+        row = {
+            "seq": entry.seq,
+            "at": timestamp(entry.at),
+            "actor": entry.actor_id,
+            "actor_email": emails.get(entry.actor_id),
+            "role": entry.actor_role,
+            "organisation": entry.organisation_id,
+            "organisation_name": names.get(entry.organisation_id),
+            "action": entry.action,
+            "details": json.loads(entry.canonical).get("details", {}),
+        }
+        if with_case:
+            row["case"] = entry.case_reference
+        rows.append(row)
+    return rows
 
 
 def indicator_catalogue(cat: Catalogue) -> dict:

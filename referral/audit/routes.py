@@ -5,7 +5,7 @@ import io
 import json
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -57,9 +57,8 @@ def present(entries) -> list[dict]:
 
 
 def _filters(form: AuditSearchForm) -> operations.AuditFilters:
+    """The filters of a validated search form."""
     filters = operations.AuditFilters()
-    if not form.validate():
-        return filters
     filters.case = form.case.data or None
     if form.user.data:
         filters.user_id = (
@@ -90,6 +89,18 @@ def _search_form() -> AuditSearchForm:
 @requires(Permission.AUDIT_VIEW)
 def search():
     form = _search_form()
+    if not form.validate():
+        # A search that cannot be understood shows why, rather than everything.
+        return render_template(
+            "audit/search.html",
+            form=form,
+            rows=[],
+            total=0,
+            page=1,
+            pages=1,
+            page_url=lambda n: "",
+            export_url=None,
+        ), 422
     filters = _filters(form)
     page = max(request.args.get("page", 1, type=int), 1)
     entries, total = operations.search(filters, page, PER_PAGE)
@@ -117,7 +128,10 @@ CSV_COLUMNS = ("seq", "at", "actor", "role", "organisation", "action", "case", "
 @bp.route("/audit/export.csv")
 @requires(Permission.AUDIT_VIEW)
 def export():
-    filters = _filters(_search_form())
+    form = _search_form()
+    if not form.validate():
+        abort(400)
+    filters = _filters(form)
     # The unit of work commits this entry before the first row is streamed out.
     record("audit.exported", details={"filters": filters.as_details()})
 

@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from referral.audit.trail import record
@@ -144,12 +143,15 @@ def _render_case(case: Case, indicator_form: IndicatorForm | None = None, status
 def _referrals_context(case: Case) -> dict:
     from referral.referrals.forms import OwnerForm
     from referral.referrals.models import ServiceReferral
-    from referral.referrals.operations import coordinators, information_requests
+    from referral.referrals.operations import (
+        coordinators,
+        information_requests,
+        sees_all_referrals,
+        visible_referrals,
+    )
 
-    query = select(ServiceReferral).where(ServiceReferral.case_id == case.id)
-    sees_all = policy.is_coordinator(current_user) or current_user.can(Permission.AUDIT_VIEW)
-    if not sees_all:
-        query = query.where(ServiceReferral.organisation_id == current_user.organisation_id)
+    query = visible_referrals(current_user, case=case)
+    sees_all = sees_all_referrals(current_user)
     context = {"referrals": db.session.scalars(query.order_by(ServiceReferral.id)).all()}
     if sees_all or policy.of_identifying_organisation(current_user, case):
         context["information_requests"] = information_requests(case)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from referral.audit.trail import record
 from referral.auth.models import User
@@ -28,7 +28,13 @@ from referral.referrals.models import (
 )
 from referral.referrals.process import ReferralInput
 from workflows.nrm import Stage
-from workflows.service_referral import ACTIONS, MACHINE, PROVIDER, ReferralStatus
+from workflows.service_referral import (
+    ACTIONS,
+    MACHINE,
+    PROVIDER,
+    PROVIDER_SEES_CASE,
+    ReferralStatus,
+)
 
 # Urgent needs may be met before the reasonable-grounds decision.
 URGENT_SERVICES = frozenset({Service.SHELTER, Service.MEDICAL})
@@ -65,6 +71,29 @@ def is_provider_user(user: User, referral: ServiceReferral) -> bool:
 def can_see_referral(user: User, referral: ServiceReferral) -> bool:
     """The same need-to-know as the case: providers while the referral lets them see it."""
     return policy.can_view(user, referral.case)
+
+
+def sees_all_referrals(user: User) -> bool:
+    """Coordinators and auditors see every referral."""
+    return policy.is_coordinator(user) or user.can(Permission.AUDIT_VIEW)
+
+
+def visible_referrals(
+    user: User, case: Case | None = None, status: ReferralStatus | None = None
+) -> Select:
+    """Referrals the user may list: all, or those sent to their organisation while it may
+    see the case (not once declined or cancelled)."""
+    query = select(ServiceReferral)
+    if not sees_all_referrals(user):
+        query = query.where(
+            ServiceReferral.organisation_id == user.organisation_id,
+            ServiceReferral.status.in_(PROVIDER_SEES_CASE),
+        )
+    if case is not None:
+        query = query.where(ServiceReferral.case_id == case.id)
+    if status is not None:
+        query = query.where(ServiceReferral.status == status)
+    return query
 
 
 # --- capacity -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from datetime import UTC
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from referral.cases import policy
@@ -15,7 +14,7 @@ from referral.core.exceptions import Conflict, DomainError, InvalidInput
 from referral.core.forms import show_errors
 from referral.extensions import db
 from referral.organisations.models import SERVICE_LABELS, Service
-from referral.permissions import Permission, Role
+from referral.permissions import Permission
 from referral.referrals import operations as ops
 from referral.referrals.forms import CapacityForm, NewReferralForm, OwnerForm, ReferralActionForm
 from referral.referrals.inbox import work_for
@@ -68,13 +67,10 @@ def new(reference: str):
 @bp.route("/referrals")
 @requires(Permission.CASE_VIEW)
 def index():
-    query = select(ServiceReferral).order_by(ServiceReferral.id.desc())
-    if not (policy.is_coordinator(current_user) or current_user.role == Role.AUDITOR):
-        query = query.where(ServiceReferral.organisation_id == current_user.organisation_id)
     status = request.args.get("status")
-    if status in {s.value for s in ReferralStatus}:
-        query = query.where(ServiceReferral.status == ReferralStatus(status))
-    referrals = db.session.scalars(query.limit(200)).all()
+    wanted = ReferralStatus(status) if status in {s.value for s in ReferralStatus} else None
+    query = ops.visible_referrals(current_user, status=wanted)
+    referrals = db.session.scalars(query.order_by(ServiceReferral.id.desc()).limit(200)).all()
     return render_template("referrals/index.html", referrals=referrals, status=status)
 
 
