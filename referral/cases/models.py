@@ -2,25 +2,18 @@
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.auth.models import User
 from referral.cases.process import CaseProcess
 from referral.cases.vocabulary import CHILD_AGE_BANDS
-from referral.core.types import UTCDateTime, utcnow
+from referral.core.types import UTCDateTime, enum_column, utcnow
 from referral.extensions import db
 from referral.organisations.models import Organisation
 from workflows.nrm import Stage
 
-StageType = sa.Enum(
-    Stage,
-    native_enum=False,
-    length=20,
-    values_callable=lambda enum: [member.value for member in enum],
-    validate_strings=True,
-)
+StageType = enum_column(Stage, length=20)
 
 
 class Case(CaseProcess, db.Model):

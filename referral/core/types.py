@@ -1,8 +1,10 @@
 """Column types shared by every feature."""
 
 from datetime import UTC, datetime
+from enum import Enum
 
 from sqlalchemy import DateTime
+from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -29,3 +31,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def enum_column(enum: type[Enum], length: int) -> SqlEnum:
+    """A Python Enum stored as its values in a plain string column (portable, no DB types)."""
+    return SqlEnum(
+        enum,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

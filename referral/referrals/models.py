@@ -8,19 +8,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from referral.auth.models import User
 from referral.cases.models import Case
-from referral.core.types import UTCDateTime, utcnow
+from referral.core.types import UTCDateTime, enum_column, utcnow
 from referral.extensions import db
 from referral.organisations.models import Organisation
 from referral.referrals.process import ReferralProcess
 from workflows.service_referral import ReferralStatus
 
-StatusType = sa.Enum(
-    ReferralStatus,
-    native_enum=False,
-    length=15,
-    values_callable=lambda enum: [member.value for member in enum],
-    validate_strings=True,
-)
+StatusType = enum_column(ReferralStatus, length=15)
 
 
 class ServiceReferral(ReferralProcess, db.Model):
