@@ -197,7 +197,7 @@ def test_coordinators_deciding_at_once_one_wins_the_others_are_told(app, police_
     assert sorted(status for status, _ in statuses) == [302, 409, 409, 409]
     for status, body in statuses:
         if status == 409:
-            assert "Someone else changed this case" in body
+            assert "Someone else changed this" in body
     case = _case(app, police_case)
     assert case.version == version + 1
     with app.app_context():
