@@ -22,7 +22,7 @@ from referral.extensions import db
 from referral.organisations.models import Organisation
 from referral.permissions import Role
 from referral.referrals import operations as rops
-from referral.referrals.inbox import work_for
+from referral.referrals.inbox import work_counts, work_for
 from referral.referrals.models import Notification, ServiceReferral
 from tests.conftest import ROLE_EMAILS, login, post_form
 from workflows.nrm import Stage
@@ -1089,3 +1089,18 @@ def test_identifying_note_on_the_referral_page_is_refused(app, demo):
     assert "Remove personal identifiers" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(ServiceReferral.id))) == 0
+
+
+def test_navigation_counts_match_the_inbox_and_are_counted_in_the_database(ctx):
+    overdue = refer(recovery_case())
+    overdue.respond_by = utcnow() - timedelta(hours=1)
+    refer(recovery_case(), "psychological", SAFE_HARBOUR)
+    referred_case().rg_due_on = utcnow().date() - timedelta(days=1)
+    db.session.flush()
+    for role in ("coordinator", "ngo", "police", "auditor"):
+        items = work_for(user(role))
+        counts = work_counts(user(role))
+        assert counts.total == len(items), role
+        assert counts.overdue == sum(1 for i in items if i.overdue), role
+    assert work_counts(user("ngo")).overdue == 1
+    assert work_for(user("ngo"))[0].overdue  # overdue first

@@ -1,17 +1,21 @@
 """ "My work": what needs each user today, with due dates and what is overdue."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, case, exists, func, select
+from sqlalchemy.orm import aliased
 
 from referral.auth.models import User
 from referral.cases import policy
 from referral.cases.models import Case
 from referral.core.types import utcnow
 from referral.extensions import db
+from referral.permissions import Role
 from referral.referrals.models import InformationRequest, ServiceReferral
 from workflows.nrm import Stage
 from workflows.service_referral import ReferralStatus
@@ -75,162 +79,186 @@ def _referral_url(referral_id: int) -> str:
     return url_for("referrals.show", referral_id=referral_id)
 
 
-def work_for(user: User) -> list[WorkItem]:
-    now = utcnow()
-    items: list[WorkItem] = []
+@dataclass(frozen=True)
+class Source:
+    """One kind of work: the rows that make it, which of them are overdue, and the item."""
+
+    kind: str
+    query: Select
+    order: Any  # the column that orders the rows, soonest first
+    overdue: ColumnElement[bool] | None
+    item: Callable[[Any, datetime], WorkItem]
+
+
+OPEN_STAGES = (Stage.REFERRED, Stage.RECOVERY, Stage.REHABILITATION)
+
+
+def _sources(user: User, now: datetime) -> list[Source]:
+    today = now.date()
+    sources: list[Source] = []
     if policy.is_coordinator(user):
-        items += _coordinator_items(now)
+        sources += [
+            Source(
+                "rg_decision",
+                select(Case).where(Case.stage == Stage.REFERRED),
+                Case.rg_due_on,
+                Case.rg_due_on < today,
+                lambda c, _: _case_item("rg_decision", c, c.rg_due_on, today),
+            ),
+            Source(
+                "cg_decision",
+                select(Case).where(Case.stage == Stage.RECOVERY, Case.recovery_ends_on <= today),
+                Case.recovery_ends_on,
+                Case.recovery_ends_on < today,
+                lambda c, _: _case_item("cg_decision", c, c.recovery_ends_on, today),
+            ),
+            Source(
+                "declined_referral",
+                select(ServiceReferral)
+                .join(Case)
+                .where(
+                    ServiceReferral.status == ReferralStatus.DECLINED,
+                    # Only where a new referral is still possible: an open case.
+                    Case.stage.in_(OPEN_STAGES),
+                    ~_rerouted(ServiceReferral),
+                ),
+                ServiceReferral.answered_at,
+                None,
+                lambda r, _: _referral_item("declined_referral", r, r.answered_at, False),
+            ),
+            Source(
+                "unassigned",
+                select(Case).where(Case.owner_id.is_(None), Case.stage.in_(OPEN_STAGES)),
+                Case.created_at,
+                None,
+                lambda c, _: _case_item("unassigned", c, None, today),
+            ),
+        ]
     elif policy.is_frontline(user):
-        items += _frontline_items(user)
-    if user.role not in ("auditor", "admin"):
-        items += _provider_items(user, now)
-    # Overdue first, then soonest due, then the rest.
+        sources += [
+            Source(
+                "draft",
+                select(Case).where(
+                    Case.identifying_organisation_id == user.organisation_id,
+                    Case.stage.in_([Stage.IDENTIFIED, Stage.NOTIFIED]),
+                ),
+                Case.created_at,
+                None,
+                lambda c, _: _case_item("draft", c, None, today),
+            ),
+            Source(
+                "information_request",
+                select(InformationRequest)
+                .join(Case)
+                .where(
+                    Case.identifying_organisation_id == user.organisation_id,
+                    InformationRequest.answered_at.is_(None),
+                ),
+                InformationRequest.id,
+                None,
+                lambda q, _: WorkItem(
+                    "information_request",
+                    q.case.reference,
+                    q.asked_at,
+                    False,
+                    _case_url(q.case.reference) + "#information",
+                ),
+            ),
+        ]
+    if user.role not in (Role.AUDITOR, Role.ADMIN):
+        completion = timedelta(days=int(current_app.config["REFERRAL_COMPLETION_DAYS"]))
+        addressed = select(ServiceReferral).where(
+            ServiceReferral.organisation_id == user.organisation_id
+        )
+        sources += [
+            Source(
+                "referral_to_answer",
+                addressed.where(ServiceReferral.status == ReferralStatus.PENDING),
+                ServiceReferral.respond_by,
+                ServiceReferral.respond_by < now,
+                lambda r, now: _referral_item(
+                    "referral_to_answer", r, r.respond_by, r.respond_by < now
+                ),
+            ),
+            Source(
+                "service_in_progress",
+                addressed.where(ServiceReferral.status == ReferralStatus.ACCEPTED),
+                ServiceReferral.answered_at,
+                ServiceReferral.answered_at < now - completion,
+                lambda r, now: _referral_item(
+                    "service_in_progress",
+                    r,
+                    (r.answered_at or r.created_at) + completion,
+                    (r.answered_at or r.created_at) + completion < now,
+                ),
+            ),
+        ]
+    return sources
+
+
+def _case_item(kind: str, case: Case, due: date | None, today: date) -> WorkItem:
+    return WorkItem(kind, case.reference, due, bool(due and due < today), _case_url(case.reference))
+
+
+def _referral_item(kind: str, referral: ServiceReferral, due, overdue: bool) -> WorkItem:
+    return WorkItem(
+        kind,
+        referral.case.reference,
+        due,
+        overdue,
+        _referral_url(referral.id),
+        referral.id,
+        referral.service,
+    )
+
+
+def work_for(user: User, limit: int = 200) -> list[WorkItem]:
+    """The user's work items, overdue first, then soonest due; at most `limit` of each kind."""
+    now = utcnow()
+    items = []
+    for source in _sources(user, now):
+        query = source.query.order_by(source.order)
+        if source.overdue is not None:
+            # Overdue rows first, so that a long list never hides them past the limit.
+            query = source.query.order_by(case((source.overdue, 0), else_=1), source.order)
+        items += [source.item(row, now) for row in db.session.scalars(query.limit(limit))]
     return sorted(
         items,
         key=lambda i: (not i.overdue, i.due is None, _as_datetime(i.due) if i.due else now),
     )
 
 
+@dataclass(frozen=True)
+class WorkCounts:
+    total: int
+    overdue: int
+
+
+def work_counts(user: User) -> WorkCounts:
+    """Counted in the database: cheap enough for the navigation of every page."""
+    total = overdue = 0
+    for source in _sources(user, utcnow()):
+        total += _count(source.query)
+        if source.overdue is not None:
+            overdue += _count(source.query.where(source.overdue))
+    return WorkCounts(total, overdue)
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
 def _as_datetime(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value
-    from datetime import UTC, time
-
     return datetime.combine(value, time.min, UTC)
-
-
-def _frontline_items(user: User) -> list[WorkItem]:
-    drafts = db.session.scalars(
-        select(Case)
-        .where(
-            Case.identifying_organisation_id == user.organisation_id,
-            Case.stage.in_([Stage.IDENTIFIED, Stage.NOTIFIED]),
-        )
-        .order_by(Case.created_at)
-    )
-    items = [WorkItem("draft", c.reference, None, False, _case_url(c.reference)) for c in drafts]
-    questions = db.session.scalars(
-        select(InformationRequest)
-        .join(Case)
-        .where(
-            Case.identifying_organisation_id == user.organisation_id,
-            InformationRequest.answered_at.is_(None),
-        )
-        .order_by(InformationRequest.id)
-    )
-    items += [
-        WorkItem(
-            "information_request",
-            q.case.reference,
-            q.asked_at,
-            False,
-            _case_url(q.case.reference) + "#information",
-        )
-        for q in questions
-    ]
-    return items
-
-
-def _coordinator_items(now: datetime) -> list[WorkItem]:
-    today = now.date()
-    items = [
-        WorkItem(
-            "rg_decision",
-            c.reference,
-            c.rg_due_on,
-            bool(c.rg_due_on and c.rg_due_on < today),
-            _case_url(c.reference),
-        )
-        for c in db.session.scalars(select(Case).where(Case.stage == Stage.REFERRED))
-    ]
-    items += [
-        WorkItem(
-            "cg_decision",
-            c.reference,
-            c.recovery_ends_on,
-            bool(c.recovery_ends_on and c.recovery_ends_on < today),
-            _case_url(c.reference),
-        )
-        for c in db.session.scalars(
-            select(Case).where(Case.stage == Stage.RECOVERY, Case.recovery_ends_on <= today)
-        )
-    ]
-    items += [
-        WorkItem(
-            "declined_referral",
-            r.case.reference,
-            r.answered_at,
-            False,
-            _referral_url(r.id),
-            r.id,
-            r.service,
-        )
-        for r in db.session.scalars(
-            select(ServiceReferral)
-            .join(Case)
-            .where(ServiceReferral.status == ReferralStatus.DECLINED)
-            # Only where a new referral is still possible: an open case.
-            .where(Case.stage.in_([Stage.REFERRED, Stage.RECOVERY, Stage.REHABILITATION]))
-            .where(~_rerouted(ServiceReferral))
-        )
-    ]
-    items += [
-        WorkItem("unassigned", c.reference, None, False, _case_url(c.reference))
-        for c in db.session.scalars(
-            select(Case).where(
-                Case.owner_id.is_(None),
-                Case.stage.in_([Stage.REFERRED, Stage.RECOVERY, Stage.REHABILITATION]),
-            )
-        )
-    ]
-    return items
 
 
 def _rerouted(declined):
     """A declined referral is handled once a later referral for the same service exists."""
-    from sqlalchemy import exists
-    from sqlalchemy.orm import aliased
-
     later = aliased(ServiceReferral)
     return exists().where(
         later.case_id == declined.case_id,
         later.service == declined.service,
         later.id > declined.id,
     )
-
-
-def _provider_items(user: User, now: datetime) -> list[WorkItem]:
-    completion = timedelta(days=int(current_app.config["REFERRAL_COMPLETION_DAYS"]))
-    items = []
-    for r in db.session.scalars(
-        select(ServiceReferral).where(
-            ServiceReferral.organisation_id == user.organisation_id,
-            ServiceReferral.status.in_([ReferralStatus.PENDING, ReferralStatus.ACCEPTED]),
-        )
-    ):
-        if r.status == ReferralStatus.PENDING:
-            items.append(
-                WorkItem(
-                    "referral_to_answer",
-                    r.case.reference,
-                    r.respond_by,
-                    r.respond_by < now,
-                    _referral_url(r.id),
-                    r.id,
-                    r.service,
-                )
-            )
-        else:
-            due = (r.answered_at or r.created_at) + completion
-            items.append(
-                WorkItem(
-                    "service_in_progress",
-                    r.case.reference,
-                    due,
-                    due < now,
-                    _referral_url(r.id),
-                    r.id,
-                    r.service,
-                )
-            )
-    return items

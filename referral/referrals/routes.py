@@ -17,7 +17,7 @@ from referral.organisations.models import SERVICE_LABELS, Service
 from referral.permissions import Permission
 from referral.referrals import operations as ops
 from referral.referrals.forms import CapacityForm, NewReferralForm, OwnerForm, ReferralActionForm
-from referral.referrals.inbox import work_for
+from referral.referrals.inbox import work_counts, work_for
 from referral.referrals.models import ServiceReferral
 from referral.referrals.process import OUTCOMES
 from workflows.service_referral import ACTIONS, STATUS_LABELS, ReferralStatus
@@ -230,8 +230,8 @@ def navigation_counts() -> dict:
     if not current_user or not current_user.is_authenticated:
         return {"nav_counts": None}
     if "nav_counts" not in g:
-        items = work_for(current_user) if current_user.role not in ("admin", "auditor") else []
-        g.nav_counts = {"work": len(items), "overdue": sum(1 for i in items if i.overdue)}
+        counts = work_counts(current_user)
+        g.nav_counts = {"work": counts.total, "overdue": counts.overdue}
     return {"nav_counts": g.nav_counts}
 
 
