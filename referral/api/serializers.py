@@ -5,9 +5,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from referral.audit.models import AuditEntry
+from referral.audit.operations import actor_names
 from referral.auth.models import User
 from referral.cases import policy
 from referral.cases.assessment import assess
@@ -195,16 +195,7 @@ def notification(item: Notification) -> dict:
 
 def audit_entries(entries: Sequence[AuditEntry], *, with_case: bool = False) -> list[dict]:
     """Entries with who and which organisation by id and by name; details as stored (coded)."""
-    user_ids = {e.actor_id for e in entries if e.actor_id is not None}
-    org_ids = {e.organisation_id for e in entries if e.organisation_id is not None}
-    emails = dict(
-        db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()
-    )
-    names = dict(
-        db.session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-        ).all()
-    )
+    emails, names = actor_names(entries)
     rows = []
     for entry in entries:
         row = {

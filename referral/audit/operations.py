@@ -8,8 +8,23 @@ from sqlalchemy import func, select
 from referral.audit.chain import Checkpoint, VerificationResult, verify_chain
 from referral.audit.models import AuditEntry, AuditVerification
 from referral.audit.trail import record
+from referral.auth.models import User
 from referral.core.types import utcnow
 from referral.extensions import db
+from referral.organisations.models import Organisation
+
+
+def actor_names(rows) -> tuple[dict[int, str], dict[int, str]]:
+    """Emails and organisation names for the actors of these rows: two queries, not one a row."""
+    user_ids = {row.actor_id for row in rows if row.actor_id}
+    org_ids = {row.organisation_id for row in rows if row.organisation_id}
+    users = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
+    organisations = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
+        ).all()
+    )
+    return users, organisations
 
 
 def run_verification(checkpoints: list[Checkpoint] = (), actor=None) -> VerificationResult:

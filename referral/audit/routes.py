@@ -27,15 +27,10 @@ bp = Blueprint("audit", __name__)
 PER_PAGE = 50
 
 
-def _names() -> tuple[dict[int, str], dict[int, str]]:
-    users = dict(db.session.execute(select(User.id, User.email)).all())
-    organisations = dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
-    return users, organisations
-
-
 def present(entries) -> list[dict]:
     """Entries as rows a person reads: who, which organisation, what, in their language."""
-    users, organisations = _names()
+    entries = list(entries)
+    users, organisations = operations.actor_names(entries)
     rows = []
     for entry in entries:
         details = json.loads(entry.canonical).get("details", {})
@@ -208,7 +203,8 @@ def case_history(reference: str):
 @requires(Permission.AUDIT_VIEW)
 def case_viewers(reference: str):
     case = get_visible_case(current_user, reference)
-    users, organisations = _names()
+    rows = operations.case_viewers(case.reference)
+    users, organisations = operations.actor_names(rows)
     viewers = [
         {
             "user": users.get(row.actor_id, "—"),
@@ -218,7 +214,7 @@ def case_viewers(reference: str):
             "last": row.last,
             "times": row.times,
         }
-        for row in operations.case_viewers(case.reference)
+        for row in rows
     ]
     record("case.viewers_viewed", case_reference=case.reference)
     return render_template("audit/viewers.html", case=case, viewers=viewers)
