@@ -70,7 +70,7 @@ def list_referrals():
 @bp.get("/service-referrals/<int:referral_id>")
 @requires(Permission.CASE_VIEW)
 def get_referral(referral_id: int):
-    return _referral_json(ops.get_referral(current_user, referral_id))
+    return _referral_json(ops.read_referral(current_user, referral_id, "api"))
 
 
 def _act(referral_id: int, action: str, body) -> tuple:

@@ -110,6 +110,10 @@ def case_history(reference: str, actor_id: int | None = None) -> list[AuditEntry
     return list(db.session.scalars(query.order_by(AuditEntry.seq)))
 
 
+# What counts as having seen a case.
+READS_OF_CONTENT = ("case.viewed", "case.history_viewed", "referral.viewed")
+
+
 def case_viewers(reference: str):
     """Distinct users who read the case, with their organisation, first and last time."""
     return db.session.execute(
@@ -123,7 +127,7 @@ def case_viewers(reference: str):
         )
         .where(
             AuditEntry.case_reference == reference,
-            AuditEntry.action.in_(("case.viewed", "case.history_viewed")),
+            AuditEntry.action.in_(READS_OF_CONTENT),
         )
         .group_by(AuditEntry.actor_id, AuditEntry.actor_role, AuditEntry.organisation_id)
         .order_by(func.min(AuditEntry.at))

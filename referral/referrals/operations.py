@@ -221,6 +221,18 @@ def create_referral(
     return referral
 
 
+def read_referral(user: User, referral_id: int, via: str) -> ServiceReferral:
+    """Open a referral to read it: part of the case's content, so the read is recorded."""
+    referral = get_referral(user, referral_id)
+    record(
+        "referral.viewed",
+        case_reference=referral.case.reference,
+        details={"referral": referral.id, "via": via},
+        actor=user,
+    )
+    return referral
+
+
 def get_referral(user: User, referral_id: int) -> ServiceReferral:
     referral = db.session.get(ServiceReferral, referral_id)
     if referral is None or user.role == Role.ADMIN:

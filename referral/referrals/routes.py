@@ -77,7 +77,7 @@ def index():
 @bp.route("/referrals/<int:referral_id>")
 @requires(Permission.CASE_VIEW)
 def show(referral_id: int):
-    referral = ops.get_referral(current_user, referral_id)
+    referral = ops.read_referral(current_user, referral_id, "page")
     return _render(referral)
 
 
