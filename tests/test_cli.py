@@ -208,3 +208,14 @@ def test_demo_if_empty_does_nothing_once_accounts_exist(app, runner, demo):
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0
     assert result.output == ""
+
+
+def test_revoked_tokens_no_longer_open_the_api(app, runner, demo):
+    token = runner.invoke(args=["users", "token", "coordinator@example.org"]).output.strip()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    result = runner.invoke(args=["users", "revoke-tokens", "coordinator@example.org"])
+    assert result.exit_code == 0 and "Revoked 1 token(s)" in result.output
+    assert client.get("/api/v1/cases", headers=headers).status_code == 401
+    assert runner.invoke(args=["users", "revoke-tokens", "ghost@example.org"]).exit_code != 0

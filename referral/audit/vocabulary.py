@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "user.created": _l("Created an account"),
     "user.updated": _l("Changed an account"),
     "token.created": _l("Issued an API token"),
+    "token.revoked": _l("Revoked an API token"),
     "information.requested": _l("Asked the identifying organisation for information"),
     "information.answered": _l("Answered a request for information"),
     "referral.created": _l("Referred the person to a service"),

@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 
 from referral.admin.operations import UserData, create_user, find_organisation
 from referral.auth.operations import find_user_by_email
-from referral.auth.sessions import issue_api_token
+from referral.auth.sessions import issue_api_token, revoke_api_tokens
 from referral.core.exceptions import InvalidInput
 from referral.extensions import db
 from referral.permissions import Role
@@ -52,3 +52,16 @@ def token(email: str):
     value = issue_api_token(user)
     db.session.commit()
     click.echo(value)
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("email")
+@with_appcontext
+def revoke_tokens(email: str):
+    """Revoke every API token of EMAIL (for example when a partner system is retired)."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Unknown user: {email}")
+    count = revoke_api_tokens(user)
+    db.session.commit()
+    click.echo(f"Revoked {count} token(s) of {user.email}.")

@@ -100,6 +100,18 @@ def issue_api_token(user: User) -> str:
     return token
 
 
+def revoke_api_tokens(user: User) -> int:
+    """End every API token of the account; returns how many were still active."""
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+        record("token.revoked", details={"user": user.id, "token": token.id})
+    return len(tokens)
+
+
 def load_token_user(req) -> User | None:
     header = req.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
