@@ -1104,3 +1104,13 @@ def test_navigation_counts_match_the_inbox_and_are_counted_in_the_database(ctx):
         assert counts.overdue == sum(1 for i in items if i.overdue), role
     assert work_counts(user("ngo")).overdue == 1
     assert work_for(user("ngo"))[0].overdue  # overdue first
+
+
+def test_providers_do_not_read_the_reasons_for_decisions(ctx):
+    case = recovery_case()
+    refer(case)
+    assert policy.can_see_reasons(user("coordinator"), case)
+    assert policy.can_see_reasons(user("police"), case)  # the identifying organisation
+    assert policy.can_see_reasons(user("auditor"), case)
+    assert policy.can_view(user("ngo"), case)
+    assert not policy.can_see_reasons(user("ngo"), case)

@@ -68,13 +68,13 @@ def observation(user: User, obs: IndicatorObservation, form: str) -> dict:
     }
 
 
-def stage_change(change: StageChange) -> dict:
+def stage_change(change: StageChange, with_reason: bool) -> dict:
     return {
         "trigger": change.trigger,
         "from": change.from_stage.value,
         "to": change.to_stage.value,
         "outcome": change.outcome,
-        "reason": change.reason,
+        "reason": change.reason if with_reason else None,
         "at": timestamp(change.at),
         "organisation": organisation_ref(change.organisation),
     }
@@ -147,7 +147,9 @@ def case_detail(user: User, case: Case) -> dict:
             "closure_reason": case.closure_reason,
             "closed_at": timestamp(case.closed_at),
         },
-        "stage_history": [stage_change(c) for c in case.stage_changes],
+        "stage_history": [
+            stage_change(c, policy.can_see_reasons(user, case)) for c in case.stage_changes
+        ],
         "allowed_triggers": policy.allowed_triggers(user, case),
         "owner": {"id": case.owner.id, "email": case.owner.email} if case.owner else None,
         "service_referrals": [service_referral(r) for r in _case_referrals(user, case)],

@@ -114,6 +114,15 @@ def can_retract(user: User, case: Case, observation) -> bool:
     return is_frontline(user) and user.organisation_id == observation.organisation_id
 
 
+def can_see_reasons(user: User, case: Case) -> bool:
+    """The reasons given for decisions are for those who run the case, not for providers."""
+    return (
+        is_coordinator(user)
+        or user.role == Role.AUDITOR
+        or (is_frontline(user) and of_identifying_organisation(user, case))
+    )
+
+
 def can_see_note(user: User, observation) -> bool:
     """Notes written by health organisations are health data."""
     if not observation.is_health_data:

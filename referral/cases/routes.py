@@ -134,6 +134,7 @@ def _render_case(case: Case, indicator_form: IndicatorForm | None = None, status
         can_edit=policy.can_edit(current_user, case),
         can_retract=lambda o: policy.can_retract(current_user, case, o),
         can_see_note=lambda o: policy.can_see_note(current_user, o),
+        can_see_reasons=policy.can_see_reasons(current_user, case),
         indicator_form=indicator_form,
         retract_form=RetractForm(),
         **_referrals_context(case),
