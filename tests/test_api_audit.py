@@ -184,3 +184,23 @@ def test_verification_reports_the_first_altered_entry(app, api):
         runs = db.session.scalars(select(AuditVerification).order_by(AuditVerification.id)).all()
         assert [(run.ok, run.first_bad_seq) for run in runs] == [(True, None), (False, 2)]
         assert {run.run_by_id for run in runs} == {auditor_id}
+
+
+def test_filters_hold_coded_values_only_because_they_are_audited(api):
+    error_of(
+        api("coordinator", "GET", "/cases?exploitation_type=Olena+Petrenko"), 422, "invalid_input"
+    )
+    error_of(api("auditor", "GET", "/audit?action=Olena+Petrenko"), 422, "invalid_input")
+    error_of(api("auditor", "GET", "/audit?case=Olena+Petrenko+0671234567"), 422, "invalid_input")
+    assert (
+        api("auditor", "GET", "/audit?case=nrm-2026-abcdefgh&action=case.viewed").status_code == 200
+    )
+
+
+def test_referral_lists_are_audited(app, api):
+    api("coordinator", "GET", "/service-referrals")
+    with app.app_context():
+        from referral.audit.models import AuditEntry
+
+        last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()))
+        assert last.action == "referral.listed"

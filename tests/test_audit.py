@@ -455,3 +455,11 @@ def test_a_search_that_cannot_be_understood_shows_why_instead_of_everything(app,
     assert response.status_code == 422
     assert "0 entries" in response.get_data(as_text=True)
     assert auditor.get("/audit/export.csv?since=yesterday").status_code == 400
+
+
+def test_the_edit_and_consent_pages_are_recorded_as_reads(app, police_case):
+    police = _client(app, "police")
+    police.get(f"/cases/{police_case}/edit")
+    police.get(f"/cases/{police_case}/consent")
+    vias = [e["details"]["via"] for e in entries(app, "case.viewed") if e["case"] == police_case]
+    assert vias[-2:] == ["edit", "consent"]

@@ -72,3 +72,17 @@ def test_a_mail_server_that_is_down_changes_nothing(app, demo):
     with app.test_request_context():
         notify(_ngo_org(app), "referral.new", "NRM-2026-CCCCCCCC", None)
         db.session.commit()  # does not raise
+
+
+def test_administrators_are_not_emailed_notices_about_cases(app, demo, smtp):
+    controller, inbox = smtp
+    app.config.update(MAIL_ENABLED=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    with app.app_context():
+        office = db.session.scalar(
+            select(User.organisation_id).where(User.email == ROLE_EMAILS["coordinator"])
+        )
+    with app.test_request_context():
+        notify(office, "referral.accept", "NRM-2026-DDDDDDDD", None)
+        db.session.commit()
+    recipients = [to for m in inbox.messages for to in m.rcpt_tos]
+    assert recipients == [ROLE_EMAILS["coordinator"]]

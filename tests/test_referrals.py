@@ -294,9 +294,11 @@ def test_only_coordinators_refer_and_cancel(ctx):
 
 def test_who_may_open_a_referral(ctx):
     referral = refer(recovery_case())
-    for role in ("ngo", "coordinator", "auditor", "police"):  # police: the identifying org
+    for role in ("ngo", "coordinator", "auditor"):
         assert rops.get_referral(user(role), referral.id) is referral
-    for role in ("health", "partner"):
+    # Not the identifying organisation, nor another provider: a referral is between the
+    # coordinator and the provider it is addressed to.
+    for role in ("police", "health", "partner"):
         with pytest.raises(NotAllowed):
             rops.get_referral(user(role), referral.id)
     with pytest.raises(rops.ReferralNotFound):
@@ -1114,3 +1116,37 @@ def test_providers_do_not_read_the_reasons_for_decisions(ctx):
     assert policy.can_see_reasons(user("auditor"), case)
     assert policy.can_view(user("ngo"), case)
     assert not policy.can_see_reasons(user("ngo"), case)
+
+
+def test_a_provider_cannot_open_another_providers_referral_on_the_same_case(ctx):
+    case = recovery_case()
+    shelter = move_to(refer(case), ACCEPTED)
+    medical = refer(case, "medical", HOSPITAL, note="follow-up of a chronic condition")
+    assert policy.can_view(user("ngo"), case)
+    with pytest.raises(NotAllowed):
+        rops.get_referral(user("ngo"), medical.id)
+    with pytest.raises(NotAllowed):
+        rops.get_referral(user("health"), shelter.id)
+
+
+def test_withdrawn_consent_ends_sharing_and_the_case_is_not_reopened(ctx):
+    case = recovery_case("ngo")
+    ops.record_consent(user("ngo"), case, "given", True)
+    ops.fire(user("ngo"), case, "withdraw_consent")
+    assert case.share_with_law_enforcement is False
+    assert "reopen" not in policy.allowed_triggers(user("coordinator"), case)
+    refused("consent_withdrawn", ops.fire, user("coordinator"), case, "reopen", reason="again")
+
+
+def test_once_referred_consent_is_confirmed_or_withdrawn_never_refused(ctx):
+    case = recovery_case()
+    with pytest.raises(InvalidInput) as caught:
+        ops.record_consent(user("police"), case, "refused", False)
+    assert caught.value.code == "consent_in_mechanism"
+    assert case.stage == Stage.RECOVERY and case.consent_status == "given"
+
+
+def test_an_adult_is_referred_to_services_only_with_consent_given(ctx):
+    case = recovery_case()
+    case.consent_status = "withdrawn"  # as after a withdrawal reopened by mistake
+    refused("consent_required", refer, case)

@@ -179,6 +179,7 @@ TRANSITIONS = [
             "conditions": [
                 "check_reason",
                 "check_not_after_negative_decision",
+                "check_consent_not_withdrawn",
                 f"closed_from_{name}",
             ],
             "after": "record_reopening",

@@ -22,6 +22,7 @@ from referral.api.schemas import (
     parse_body,
     parse_query,
 )
+from referral.audit.trail import record
 from referral.cases.operations import get_visible_case
 from referral.core.access import requires
 from referral.extensions import db
@@ -53,6 +54,8 @@ def create_referral(reference: str):
 def list_referrals():
     query = parse_query(ReferralListQuery)
     selection = ops.visible_referrals(current_user, status=query.status)
+    status = query.status.value if query.status else None
+    record("referral.listed", details={"via": "api", "status": status, "page": query.page})
     total = db.session.scalar(select(func.count()).select_from(selection.subquery())) or 0
     items = db.session.scalars(
         selection.order_by(ServiceReferral.id.desc())

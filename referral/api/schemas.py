@@ -8,17 +8,20 @@ pages and the API alike).
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from flask import request
 from flask_babel import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from referral.audit.vocabulary import ACTION_LABELS
+from referral.cases.vocabulary import EXPLOITATION_TYPES
 from referral.core.exceptions import DomainError, InvalidInput
 from workflows.nrm import Stage
 from workflows.service_referral import ReferralStatus
 
 MAX_PER_PAGE = 100
+REFERENCE_PATTERN = r"^(?i:NRM-\d{4}-[0-9A-Z]{8})$"
 DEFAULT_PER_PAGE = 25
 
 
@@ -132,7 +135,8 @@ class CaseListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     stage: Stage | None = None
-    exploitation_type: str | None = Field(default=None, max_length=30)
+    # Coded values only: whatever a filter holds is written to the audit trail.
+    exploitation_type: Literal[tuple(EXPLOITATION_TYPES)] | None = None  # type: ignore[valid-type]
     region: str | None = Field(default=None, max_length=100)
     needs_my_action: bool = False
     page: int = Field(default=1, ge=1)
@@ -155,10 +159,10 @@ class AuditQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    case: str | None = Field(default=None, max_length=32)
+    case: str | None = Field(default=None, pattern=REFERENCE_PATTERN)
     user: str | None = Field(default=None, max_length=254)
     organisation: int | None = Field(default=None, ge=1)
-    action: str | None = Field(default=None, max_length=60)
+    action: Literal[tuple(ACTION_LABELS)] | None = None  # type: ignore[valid-type]
     since: str | None = Field(default=None, alias="from", max_length=40)
     until: str | None = Field(default=None, alias="to", max_length=40)
     page: int = Field(default=1, ge=1)

@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "information.answered": _l("Answered a request for information"),
     "referral.created": _l("Referred the person to a service"),
     "referral.viewed": _l("Viewed a service referral"),
+    "referral.listed": _l("Listed service referrals"),
     "referral.accepted": _l("Accepted a service referral"),
     "referral.declined": _l("Declined a service referral"),
     "referral.completed": _l("Completed a service"),

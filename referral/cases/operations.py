@@ -268,7 +268,9 @@ def update_case(user: User, case: Case, data: CaseInput, version: int | None = N
     changes = _apply(case, _validate(data))
     if case.is_child != was_child and case.stage in (Stage.IDENTIFIED, Stage.NOTIFIED):
         # Consent rules differ for children and adults: what was recorded no longer applies.
+        changes["consent_status"] = (case.consent_status, None)
         case.consent_status = "not_required" if case.is_child else None
+        changes["consent_status"] = (changes["consent_status"][0], case.consent_status)
         case.consent_recorded_at = utcnow()
     flush_or_conflict()
     if changes:
@@ -358,6 +360,13 @@ def record_consent(
         raise InvalidInput("status", _("A child is referred without consent."), "child_consent")
     if not case.is_child and status == "not_required":
         raise InvalidInput("status", _("An adult's consent must be recorded."), "adult_consent")
+    in_mechanism = case.stage not in (Stage.IDENTIFIED, Stage.NOTIFIED)
+    if in_mechanism and not case.is_child and status not in ("given", "withdrawn"):
+        raise InvalidInput(
+            "status",
+            _("Once the case is referred, consent can only be confirmed or withdrawn."),
+            "consent_in_mechanism",
+        )
     if status == "withdrawn" and "withdraw_consent" in policy.allowed_triggers(user, case):
         # Withdrawing consent inside the mechanism closes the case: the transition does it.
         case.share_with_law_enforcement = False

@@ -157,7 +157,8 @@ def _state_allows(case: Case, trigger: str) -> bool:
     if trigger == "reconsider":
         return negative
     if trigger == "reopen":
-        return case.closed_from is not None and not negative
+        withdrawn = case.closure_reason == "consent_withdrawn"
+        return case.closed_from is not None and not negative and not withdrawn
     if trigger in ("notify", "withdraw_consent"):
         return not case.is_child
     return True

@@ -99,6 +99,17 @@ class CaseProcess:
             )
         return True
 
+    def check_consent_not_withdrawn(self, event) -> bool:
+        if self.closure_reason == "consent_withdrawn":
+            raise GuardFailed(
+                "consent_withdrawn",
+                _(
+                    "The person withdrew consent: the case is not reopened. With new consent, "
+                    "record a new case."
+                ),
+            )
+        return True
+
     def check_closure_reason(self, event) -> bool:
         if _input(event).reason not in CLOSURE_REASONS:
             raise GuardFailed("reason_required", _("Choose the reason for closing the case."))
@@ -151,6 +162,7 @@ class CaseProcess:
 
     def record_consent_withdrawal(self, event) -> None:
         self.consent_status = "withdrawn"
+        self.share_with_law_enforcement = False
         self.consent_recorded_at = _input(event).now
         self._close(_input(event).now, "consent_withdrawn", self._source(event))
 

@@ -107,12 +107,12 @@ def new():
 @bp.route("/cases/<reference>")
 @requires(Permission.CASE_VIEW)
 def show(reference: str):
-    case = _case(reference)
-    record("case.viewed", case_reference=case.reference, details={"via": "page"})
-    return _render_case(case)
+    return _render_case(_case(reference))
 
 
 def _render_case(case: Case, indicator_form: IndicatorForm | None = None, status: int = 200):
+    """The case page; every time it is shown, the read is recorded."""
+    record("case.viewed", case_reference=case.reference, details={"via": "page"})
     form_name = operations.indicator_form(case)
     cat = catalogue()
     if indicator_form is None:
@@ -185,6 +185,7 @@ def edit(reference: str):
         else:
             flash(_("Case saved."), "success")
             return redirect(url_for("cases.show", reference=case.reference))
+    record("case.viewed", case_reference=case.reference, details={"via": "edit"})
     return render_template("cases/form.html", form=form, case=case), _status(form)
 
 
@@ -237,6 +238,7 @@ def consent(reference: str):
         else:
             flash(_("Consent recorded."), "success")
             return redirect(url_for("cases.show", reference=case.reference))
+    record("case.viewed", case_reference=case.reference, details={"via": "consent"})
     return render_template("cases/consent.html", form=form, case=case), _status(form)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from referral.auth.models import User
 from referral.extensions import db
+from referral.permissions import Permission, Role, role_has
 
 
 def queue_notification_email(organisation_id: int, kind: str, case_reference: str | None) -> None:
@@ -24,8 +25,13 @@ def queue_notification_email(organisation_id: int, kind: str, case_reference: st
         return
     from referral.referrals.inbox import NOTIFICATION_LABELS
 
+    readers = [role for role in Role if role_has(role, Permission.CASE_VIEW)]
     users = db.session.scalars(
-        select(User).where(User.organisation_id == organisation_id, User.active.is_(True))
+        select(User).where(
+            User.organisation_id == organisation_id,
+            User.active.is_(True),
+            User.role.in_(readers),  # notices name cases: not for administrators
+        )
     )
     outgoing = db.session.info.setdefault("outgoing_mail", [])
     for user in users:

@@ -69,8 +69,15 @@ def is_provider_user(user: User, referral: ServiceReferral) -> bool:
 
 
 def can_see_referral(user: User, referral: ServiceReferral) -> bool:
-    """The same need-to-know as the case: providers while the referral lets them see it."""
-    return policy.can_view(user, referral.case)
+    """Coordinators and auditors see every referral; a provider only its own, and only while
+    that referral lets it see the case. Other providers' referrals stay closed to it."""
+    if sees_all_referrals(user):
+        return True
+    return (
+        user.organisation_id == referral.organisation_id
+        and referral.status in PROVIDER_SEES_CASE
+        and policy.can_view(user, referral.case)
+    )
 
 
 def sees_all_referrals(user: User) -> bool:
@@ -178,6 +185,11 @@ def create_referral(
                 "reasonable-grounds decision only urgent shelter or medical care."
             ),
             "stage_not_allowed",
+        )
+    if not case.is_child and case.consent_status != "given":
+        raise GuardRefused(
+            _("An adult is referred to services only with their consent recorded as given."),
+            "consent_required",
         )
     organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None or not organisation.active:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from referral.audit.trail import record
 from referral.cases import policy
 from referral.cases.operations import GuardRefused, get_visible_case
 from referral.core.access import requires
@@ -70,6 +71,7 @@ def index():
     status = request.args.get("status")
     wanted = ReferralStatus(status) if status in {s.value for s in ReferralStatus} else None
     query = ops.visible_referrals(current_user, status=wanted)
+    record("referral.listed", details={"via": "page", "status": wanted.value if wanted else None})
     referrals = db.session.scalars(query.order_by(ServiceReferral.id.desc()).limit(200)).all()
     return render_template("referrals/index.html", referrals=referrals, status=status)
 
@@ -130,7 +132,7 @@ def act(referral_id: int, action: str):
         if error.status == 403:
             raise
         db.session.rollback()
-        referral = ops.get_referral(current_user, referral_id)
+        referral = ops.read_referral(current_user, referral_id, "page")
         flash(error.message, "error")
         return _render(referral, form, error.status)
     flash(_("Done: %(action)s.", action=ACTIONS[action]["label"]), "success")
