@@ -44,7 +44,7 @@ def _check_organisation(data: OrganisationData, existing: Organisation | None) -
 def save_organisation(data: OrganisationData, existing: Organisation | None = None) -> Organisation:
     _check_organisation(data, existing)
     organisation = existing or Organisation()
-    before = _organisation_values(organisation) if existing else {}
+    before = organisation.values() if existing else {}
     organisation.name = data.name.strip()
     organisation.type = data.type
     organisation.region = (data.region or "").strip() or None
@@ -54,23 +54,12 @@ def save_organisation(data: OrganisationData, existing: Organisation | None = No
     if existing is None:
         db.session.add(organisation)
     db.session.flush()
-    after = _organisation_values(organisation)
+    after = organisation.values()
     changed = {k: {"old": before.get(k), "new": v} for k, v in after.items() if before.get(k) != v}
     if changed:
         action = "organisation.updated" if existing else "organisation.created"
         record(action, details={"organisation": organisation.id, "fields": changed})
     return organisation
-
-
-def _organisation_values(organisation: Organisation) -> dict:
-    return {
-        "name": organisation.name,
-        "type": organisation.type,
-        "region": organisation.region,
-        "is_public_authority": organisation.is_public_authority,
-        "active": organisation.active,
-        "services": organisation.services,
-    }
 
 
 def _user_values(user: User) -> dict:

@@ -39,15 +39,7 @@ def organisation_ref(organisation: Organisation) -> dict:
 
 
 def organisation(org: Organisation) -> dict:
-    return {
-        "id": org.id,
-        "name": org.name,
-        "type": org.type,
-        "region": org.region,
-        "is_public_authority": org.is_public_authority,
-        "services": org.services,
-        "active": org.active,
-    }
+    return {"id": org.id, **org.values()}
 
 
 def observation(user: User, obs: IndicatorObservation, form: str) -> dict:

@@ -112,6 +112,17 @@ class Organisation(db.Model):
         for service in sorted(wanted - set(self.services)):
             self.offered.append(OrganisationService(service=service))
 
+    def values(self) -> dict:
+        """What describes the organisation: for the API and for the audit of its changes."""
+        return {
+            "name": self.name,
+            "type": self.type,
+            "region": self.region,
+            "is_public_authority": self.is_public_authority,
+            "services": self.services,
+            "active": self.active,
+        }
+
     @property
     def is_law_enforcement(self) -> bool:
         return self.type in LAW_ENFORCEMENT_TYPES
